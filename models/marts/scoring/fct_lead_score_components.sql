@@ -1,0 +1,50 @@
+with
+
+score_dates as (
+
+    select {{ as_of_date() }} as score_date
+
+),
+
+{{ scoring_contacts_cte() }},
+
+{{ lead_score_component_ctes() }},
+
+rules_versions as (
+
+    select * from {{ ref('int_scoring_rules_versioned') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ dbt.concat(['lead_score_components.contact_id', "'|'", 'lead_score_components.scoring_model_id', "'|'", 'lead_score_components.rule_id']) }}
+            as lead_score_component_id,
+        lead_score_components.contact_id,
+        lead_score_components.scoring_model_id,
+        lead_score_components.rule_id,
+
+        -- the rule
+        lead_score_components.rule_kind,
+        lead_score_components.rule_category,
+        lead_score_components.rule_group,
+
+        -- points
+        lead_score_components.occurrences,
+        lead_score_components.raw_points,
+        lead_score_components.decay_factor,
+        lead_score_components.points_after_decay,
+        lead_score_components.points_after_caps,
+
+        -- as of
+        lead_score_components.score_date as as_of_date,
+        rules_versions.rules_version
+    from lead_score_components
+    inner join rules_versions
+        on lead_score_components.scoring_model_id = rules_versions.scoring_model_id
+
+)
+
+select * from final

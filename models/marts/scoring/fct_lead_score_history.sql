@@ -1,0 +1,76 @@
+{#- Point-in-time scores: one row per contact, scoring model and day. A full refresh scores every
+    day from history_start_date (default: as_of_date - history_days) to as_of_date; a daily run
+    scores the days since the last run plus history_lookback_days, so events that arrive late
+    are counted while older days, and the first-MQL dates read from them, stay as they were. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='score_date',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set as_of = as_of_date() -%}
+{%- if is_incremental() -%}
+    {%- set latest = run_query('select max(score_date) from ' ~ this).columns[0].values()[0] if execute else none -%}
+    {%- if latest is none -%}
+        {%- set start_date = dbt.dateadd('day', -var('history_days'), as_of) -%}
+    {%- else -%}
+        {%- set start_date = "least(" ~ dbt.dateadd('day', 1 - var('history_lookback_days'), "cast('" ~ latest ~ "' as date)") ~ ", " ~ as_of ~ ")" -%}
+    {%- endif -%}
+{%- elif var('history_start_date') | string | trim -%}
+    {%- set start_date = date_literal(var('history_start_date'), 'var history_start_date') -%}
+{%- else -%}
+    {%- set start_date = dbt.dateadd('day', -var('history_days'), as_of) -%}
+{%- endif %}
+
+with
+
+score_dates as (
+
+    {{ date_spine(start_date, as_of) }}
+
+),
+
+{{ scoring_contacts_cte() }},
+
+{{ lead_score_component_ctes() }},
+
+{{ lead_score_ctes('lead_score_components') }},
+
+rules_versions as (
+
+    select * from {{ ref('int_scoring_rules_versioned') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ dbt.concat(['lead_scores.contact_id', "'|'", 'lead_scores.scoring_model_id', "'|'", dbt.cast('lead_scores.score_date', dbt.type_string())]) }}
+            as lead_score_history_id,
+        lead_scores.score_date,
+        lead_scores.contact_id,
+        lead_scores.scoring_model_id,
+        lead_scores.segment,
+
+        -- scores
+        lead_scores.fit_score,
+        lead_scores.engagement_score,
+        lead_scores.lead_score,
+        lead_scores.grade,
+        lead_scores.score_band,
+        lead_scores.band_rank,
+        lead_scores.mql_threshold,
+        lead_scores.is_mql,
+
+        rules_versions.rules_version
+    from lead_scores
+    inner join rules_versions
+        on lead_scores.scoring_model_id = rules_versions.scoring_model_id
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{#- Every raw contact, typed, with the reason it cannot be staged (null when it can). -#}
+with
+
+contacts as (
+
+    select * from {{ source('crm', 'contacts') }}
+
+),
+
+typed as (
+
+    select
+        nullif(trim(cast(contact_id as {{ dbt.type_string() }})), '') as contact_id,
+        nullif(trim(cast(company_id as {{ dbt.type_string() }})), '') as company_id,
+        nullif(lower(trim(cast(email as {{ dbt.type_string() }}))), '') as email,
+        nullif(trim(cast(first_name as {{ dbt.type_string() }})), '') as first_name,
+        nullif(trim(cast(last_name as {{ dbt.type_string() }})), '') as last_name,
+        nullif(trim(cast(job_title as {{ dbt.type_string() }})), '') as job_title,
+        nullif(lower(trim(cast(seniority as {{ dbt.type_string() }}))), '') as seniority,
+        nullif(lower(trim(cast(department as {{ dbt.type_string() }}))), '') as department,
+        nullif(upper(trim(cast(country_code as {{ dbt.type_string() }}))), '') as country_code,
+        nullif(lower(trim(cast(lead_source as {{ dbt.type_string() }}))), '') as lead_source,
+        {{ utc_timestamp('created_at') }} as created_at,
+        {{ utc_timestamp('updated_at') }} as updated_at,
+        created_at is null as is_created_at_missing,
+        cast(created_at as {{ dbt.type_string() }}) as raw_created_at
+    from contacts
+
+),
+
+checked as (
+
+    select
+        *,
+        row_number() over (
+            partition by contact_id
+            order by updated_at desc nulls last, created_at, email, job_title
+        ) as version_rank
+    from typed
+
+),
+
+final as (
+
+    select
+        *,
+        {{ first_reject_reason([
+            ('contact_id is null', 'missing_contact_id'),
+            ('is_created_at_missing', 'missing_created_at'),
+            ('created_at is null', 'unparseable_created_at'),
+            ('created_at > ' ~ dbt.dateadd('hour', var('future_tolerance_hours'), dbt.current_timestamp()), 'future_created_at'),
+            ('version_rank > 1', 'duplicate_contact_id'),
+        ]) }} as reject_reason
+    from checked
+
+)
+
+select * from final
