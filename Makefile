@@ -1,0 +1,52 @@
+# Set-up and the main jobs. `make build` and `make test` need nothing but python3 (3.11) on the
+# PATH: the first run creates .venv from uv.lock with a pinned uv kept in .tools/.
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+DBT := DBT_PROFILES_DIR=. $(VENV)/bin/dbt
+RAW_DIR := data/raw
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: build test lint docs data clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+$(RAW_DIR)/events:
+	$(MAKE) --no-print-directory data
+
+data: $(VENV)/.synced  ## (re)generate the demo raw data in data/raw
+	$(PYTHON) scripts/generate_data.py --output-dir $(RAW_DIR) --force
+
+build: $(VENV)/.synced $(RAW_DIR)/events  ## install, generate demo data if absent, dbt build, show the scores
+	$(DBT) build
+	$(PYTHON) scripts/show_scores.py
+
+test: $(VENV)/.synced  ## everything CI checks
+	$(VENV)/bin/ruff check scripts tests
+	$(VENV)/bin/ruff format --check scripts tests
+	$(PYTHON) -m pytest
+
+lint: $(VENV)/.synced  ## lint the Python
+	$(VENV)/bin/ruff check scripts tests
+	$(VENV)/bin/ruff format --check scripts tests
+
+docs: $(VENV)/.synced  ## generate the dbt docs site under target/
+	$(DBT) docs generate
+
+clean:  ## remove build output (keeps data/ and the environment)
+	rm -rf target logs

@@ -1,0 +1,128 @@
+"""Shared fixtures: demo data in a temporary directory and dbt builds of it, run in-process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+AS_OF_DATE = "2026-10-31"
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
+
+
+@dataclass
+class DbtBuild:
+    """A DuckDB warehouse built by dbt from raw Parquet tables, for tests to query."""
+
+    project_dir: Path
+    database: Path
+    raw_dir: Path
+    work_dir: Path
+
+    def run(self, *args: str, **vars: object) -> dbtRunnerResult:
+        return run_dbt(self, list(args), vars)
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.sql(sql).fetchall()
+
+    def scalar(self, sql: str):
+        return self.query(sql)[0][0]
+
+
+def run_dbt(build: DbtBuild, args: list[str], vars: dict[str, object] | None = None) -> dbtRunnerResult:
+    """Invoke dbt in-process against the build's project copy and DuckDB file."""
+    all_vars = {
+        "raw_external_location": f"read_parquet('{build.raw_dir}/{{name}}/*.parquet', union_by_name = true)",
+        "as_of_date": AS_OF_DATE,
+        **(vars or {}),
+    }
+    vars_yaml = "{" + ", ".join(f'"{key}": "{value}"' for key, value in all_vars.items()) + "}"
+    command = [
+        *args,
+        "--project-dir", str(build.project_dir),
+        "--profiles-dir", str(build.project_dir),
+        "--target-path", str(build.work_dir / "target"),
+        "--log-path", str(build.work_dir / "logs"),
+        "--vars", vars_yaml,
+        "--quiet",
+    ]  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEAD_SCORING_DUCKDB_PATH", str(build.database))
+        patch.setenv("LEAD_SCORING_DUCKDB_TEMP_DIRECTORY", str(build.work_dir / "duckdb_tmp"))
+        try:
+            return dbtRunner().invoke(command)
+        finally:
+            release_duckdb_file()
+
+
+def release_duckdb_file() -> None:
+    """dbt-duckdb keeps its database open in the process after a run; close it so that the tests
+    (and the next run, with other settings) can open the file."""
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project, for tests that change seeds or models."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        source = PROJECT_ROOT / name
+        target = destination / name
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def generate_raw_data(output_dir: Path, contacts: int, events: int, seed: int = 7) -> Path:
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "scripts" / "generate_data.py"),
+            "--output-dir", str(output_dir),
+            "--contacts", str(contacts),
+            "--events", str(events),
+            "--seed", str(seed),
+            "--end-date", AS_OF_DATE,
+        ],  # fmt: skip
+        check=True,
+        capture_output=True,
+    )
+    return output_dir
+
+
+def errors_of(result: dbtRunnerResult) -> str:
+    """The messages of every failed node (or the exception) of a dbt invocation, as one text."""
+    messages = [str(result.exception)] if result.exception else []
+    for node_result in getattr(result.result, "results", None) or []:
+        if str(node_result.status) in ("error", "fail"):
+            messages.append(f"{node_result.node.name}: {node_result.message}")
+    return "\n".join(messages)
+
+
+@pytest.fixture(scope="session")
+def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_raw_data(tmp_path_factory.mktemp("demo") / "raw", contacts=1500, events=60_000)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory, demo_raw_dir: Path) -> DbtBuild:
+    """The whole project built on small demo data, as of AS_OF_DATE."""
+    work_dir = tmp_path_factory.mktemp("demo_build")
+    build = DbtBuild(PROJECT_ROOT, work_dir / "warehouse.duckdb", demo_raw_dir, work_dir)
+    result = build.run("build")
+    assert result.success, errors_of(result)
+    return build
