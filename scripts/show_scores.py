@@ -31,9 +31,13 @@ QUARANTINE_TABLES = (
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", default=DEFAULT_DATABASE, help="DuckDB file (default: %(default)s)")
-    parser.add_argument("--top", type=int, default=10, help="how many of the best leads to list (default: 10)")
+    parser.add_argument(
+        "--top", type=int, default=10, help="how many of the best leads to list (default: 10)"
+    )
     return parser.parse_args(argv)
 
 

@@ -145,6 +145,34 @@ engagement_components as (
 
 ),
 
+-- the last engagement day of each type, and of any type ('*'), up to each score date
+last_activity_by_type as (
+
+    select
+        scoring_contacts.score_date,
+        scoring_contacts.contact_id,
+        engagement_days.event_type,
+        max(engagement_days.event_date) as last_activity_date
+    from scoring_contacts
+    inner join engagement_days
+        on scoring_contacts.contact_id = engagement_days.contact_id
+        and engagement_days.event_date <= scoring_contacts.score_date
+    group by 1, 2, 3
+
+),
+
+last_activity_by_key as (
+
+    select * from last_activity_by_type
+
+    union all
+
+    select score_date, contact_id, '*' as event_type, max(last_activity_date) as last_activity_date
+    from last_activity_by_type
+    group by score_date, contact_id
+
+),
+
 last_activity as (
 
     select
@@ -152,14 +180,13 @@ last_activity as (
         scoring_contacts.contact_id,
         scoring_contacts.created_date,
         inactivity_rules.rule_id,
-        max(engagement_days.event_date) as last_activity_date
+        last_activity_by_key.last_activity_date
     from scoring_contacts
     cross join inactivity_rules
-    left join engagement_days
-        on scoring_contacts.contact_id = engagement_days.contact_id
-        and engagement_days.event_date <= scoring_contacts.score_date
-        and (inactivity_rules.event_type is null or engagement_days.event_type = inactivity_rules.event_type)
-    group by scoring_contacts.score_date, scoring_contacts.contact_id, scoring_contacts.created_date, inactivity_rules.rule_id
+    left join last_activity_by_key
+        on scoring_contacts.score_date = last_activity_by_key.score_date
+        and scoring_contacts.contact_id = last_activity_by_key.contact_id
+        and coalesce(inactivity_rules.event_type, '*') = last_activity_by_key.event_type
 
 ),
 

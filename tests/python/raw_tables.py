@@ -85,7 +85,9 @@ def write_raw_tables(raw_dir: Path, tables: dict[str, list[dict]]) -> Path:
     """Write each table (missing ones empty) to raw_dir/<table>/part-00000.parquet."""
     for name, schema in SCHEMAS.items():
         rows = tables.get(name, [])
-        table = pa.Table.from_pylist([{f.name: row.get(f.name) for f in schema} for row in rows], schema=schema)
+        table = pa.Table.from_pylist(
+            [{f.name: row.get(f.name) for f in schema} for row in rows], schema=schema
+        )
         (raw_dir / name).mkdir(parents=True, exist_ok=True)
         pq.write_table(table, raw_dir / name / "part-00000.parquet")
     return raw_dir

@@ -10,7 +10,13 @@ from conftest import DbtBuild, copy_project, errors_of
 from raw_tables import write_raw_tables
 
 
-RULES_ONLY = ("--select", "resource_type:seed", "path:models/staging/scoring_rules", "--indirect-selection", "cautious")
+RULES_ONLY = (
+    "--select",
+    "resource_type:seed",
+    "path:models/staging/scoring_rules",
+    "--indirect-selection",
+    "cautious",
+)
 
 
 def edit_seed(project: Path, seed: str, line: int, column: str, value: str) -> None:
@@ -40,8 +46,20 @@ def build_rules(tmp_path: Path) -> DbtBuild:
         ("scoring_engagement_rules", 3, "points", "", "a value is required"),
         ("scoring_decay_policies", 3, "decay_type", "sigmoid", "'sigmoid' is not one of"),
         ("scoring_decay_policies", 3, "half_life_days", "", "needs a positive half_life_days"),
-        ("scoring_score_bands", 3, "min_score", "45", "min_score must equal the max_score of the band ranked just below"),
-        ("scoring_score_bands", 4, "max_score", "45", "max_score must equal the min_score of the band ranked just above"),
+        (
+            "scoring_score_bands",
+            3,
+            "min_score",
+            "45",
+            "min_score must equal the max_score of the band ranked just below",
+        ),
+        (
+            "scoring_score_bands",
+            4,
+            "max_score",
+            "45",
+            "max_score must equal the min_score of the band ranked just above",
+        ),
         ("scoring_score_bands", 2, "max_score", "90", "must end at the scoring model's max_score"),
         ("scoring_mql_thresholds", 2, "mql_threshold", "120", "inside the scoring model's score range"),
         ("scoring_inactivity_rules", 2, "points_per_period", "10", "must be negative"),

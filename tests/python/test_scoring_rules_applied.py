@@ -153,9 +153,9 @@ def test_lead_score_is_the_sum_of_its_components(hand_built: DbtBuild) -> None:
 
 
 def test_duplicate_delivery_is_quarantined_not_lost(hand_built: DbtBuild) -> None:
-    assert hand_built.query("select reject_reason, raw_event_id from staging.stg_marketing__events_quarantine") == [
-        ("duplicate_event_id", "7")
-    ]
+    assert hand_built.query(
+        "select reject_reason, raw_event_id from staging.stg_marketing__events_quarantine"
+    ) == [("duplicate_event_id", "7")]
     assert hand_built.scalar("select count(*) from staging.stg_marketing__events") == len(RAW["events"]) - 1
 
 
