@@ -9,7 +9,6 @@ import pytest
 from conftest import DbtBuild, copy_project, errors_of
 from raw_tables import write_raw_tables
 
-
 RULES_ONLY = (
     "--select",
     "resource_type:seed",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import AS_OF_DATE, PROJECT_ROOT, DbtBuild, errors_of
 from raw_tables import ts, write_raw_tables
