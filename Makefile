@@ -9,6 +9,9 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 DBT := DBT_PROFILES_DIR=. $(VENV)/bin/dbt
 RAW_DIR := data/raw
+# demo size: override with `make data DEMO_CONTACTS=100000 DEMO_EVENTS=10000000`
+DEMO_CONTACTS := 5000
+DEMO_EVENTS := 250000
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -30,7 +33,7 @@ $(RAW_DIR)/events:
 	$(MAKE) --no-print-directory data
 
 data: $(VENV)/.synced  ## (re)generate the demo raw data in data/raw
-	$(PYTHON) scripts/generate_data.py --output-dir $(RAW_DIR) --force
+	$(PYTHON) scripts/generate_data.py --output-dir $(RAW_DIR) --contacts $(DEMO_CONTACTS) --events $(DEMO_EVENTS) --force
 
 build: $(VENV)/.synced $(RAW_DIR)/events  ## install, generate demo data if absent, dbt build, show the scores
 	$(DBT) build

@@ -66,7 +66,7 @@ def test_next_day_run_keeps_first_mql_dates(demo_build: DbtBuild) -> None:
     before = dict(demo_build.query(
         "select lead_score_id, first_mql_at from marts.fct_lead_scores where first_mql_at is not null"
     ))  # fmt: skip
-    result = demo_build.run("build", "--select", "fct_lead_score_history+", as_of_date="2026-11-01")
+    result = demo_build.run("build", "--select", "path:models/marts", as_of_date="2026-11-01")
     assert result.success
     after = dict(demo_build.query(
         "select lead_score_id, first_mql_at from marts.fct_lead_scores where first_mql_at is not null"
