@@ -7,7 +7,7 @@
 {% macro as_of_date_string() -%}
     {%- set configured = var('as_of_date', '') | string | trim -%}
     {%- if configured in ('', 'none', 'None') -%}
-        {%- set configured = modules.datetime.datetime.now(modules.datetime.timezone.utc).date().isoformat() -%}
+        {%- set configured = modules.datetime.datetime.now(modules.pytz.utc).date().isoformat() -%}
     {%- endif -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', configured) -%}
         {{ exceptions.raise_compiler_error("var as_of_date must be a date as YYYY-MM-DD (or empty for today), got '" ~ configured ~ "'") }}

@@ -76,3 +76,21 @@ def test_next_day_run_keeps_first_mql_dates(demo_build: DbtBuild) -> None:
         demo_build.scalar("select max(score_date) from marts.fct_lead_score_history").isoformat()
         == "2026-11-01"
     )
+
+
+def test_empty_as_of_date_means_today_in_utc(demo_build: DbtBuild) -> None:
+    from datetime import UTC, datetime
+
+    result = demo_build.run("compile", "--select", "fct_lead_scores", as_of_date="")
+    assert result.success
+    compiled = (
+        demo_build.work_dir
+        / "target"
+        / "compiled"
+        / "lead_scoring"
+        / "models"
+        / "marts"
+        / "scoring"
+        / "fct_lead_scores.sql"
+    ).read_text()
+    assert f"cast('{datetime.now(UTC).date().isoformat()}' as date)" in compiled
