@@ -7,72 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-TIMESTAMP = pa.timestamp("us", tz="UTC")
-SCHEMAS = {
-    "contacts": pa.schema(
-        [
-            ("contact_id", pa.string()),
-            ("company_id", pa.string()),
-            ("email", pa.string()),
-            ("first_name", pa.string()),
-            ("last_name", pa.string()),
-            ("job_title", pa.string()),
-            ("seniority", pa.string()),
-            ("department", pa.string()),
-            ("country_code", pa.string()),
-            ("lead_source", pa.string()),
-            ("created_at", TIMESTAMP),
-            ("updated_at", TIMESTAMP),
-        ]
-    ),
-    "companies": pa.schema(
-        [
-            ("company_id", pa.string()),
-            ("company_name", pa.string()),
-            ("domain", pa.string()),
-            ("industry", pa.string()),
-            ("employee_count", pa.int64()),
-            ("annual_revenue", pa.float64()),
-            ("country_code", pa.string()),
-            ("updated_at", TIMESTAMP),
-        ]
-    ),
-    "contact_changes": pa.schema(
-        [
-            ("change_id", pa.string()),
-            ("contact_id", pa.string()),
-            ("attribute", pa.string()),
-            ("old_value", pa.string()),
-            ("new_value", pa.string()),
-            ("changed_at", TIMESTAMP),
-        ]
-    ),
-    "events": pa.schema(
-        [
-            ("event_id", pa.int64()),
-            ("contact_id", pa.string()),
-            ("event_type", pa.string()),
-            ("occurred_at", TIMESTAMP),
-            ("url", pa.string()),
-            ("content_type", pa.string()),
-            ("loaded_at", TIMESTAMP),
-        ]
-    ),
-    "opportunities": pa.schema(
-        [
-            ("opportunity_id", pa.string()),
-            ("contact_id", pa.string()),
-            ("company_id", pa.string()),
-            ("product_line", pa.string()),
-            ("stage", pa.string()),
-            ("amount", pa.float64()),
-            ("created_at", TIMESTAMP),
-            ("closed_at", TIMESTAMP),
-            ("updated_at", TIMESTAMP),
-        ]
-    ),
-}
+from generate_data import SCHEMAS
 
 
 def ts(text: str) -> datetime:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
+import generate_data as gd
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -93,18 +92,6 @@ EVENT_TYPES = {
     "sales_meeting",
 }
 PERSONAL_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "proton.me")
-
-
-def _load_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_data", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_data"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gd = _load_module()
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
