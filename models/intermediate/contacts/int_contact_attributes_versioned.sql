@@ -17,12 +17,16 @@ contact_changes as (
 
 version_starts as (
 
-    select contact_id, created_at as valid_from
+    select
+        contact_id,
+        created_at as valid_from
     from contacts
 
     union
 
-    select contact_changes.contact_id, contact_changes.changed_at as valid_from
+    select
+        contact_changes.contact_id,
+        contact_changes.changed_at as valid_from
     from contact_changes
     inner join contacts
         on contact_changes.contact_id = contacts.contact_id
@@ -45,7 +49,7 @@ next_changes as (
     from version_starts
     inner join contact_changes
         on version_starts.contact_id = contact_changes.contact_id
-        and contact_changes.changed_at > version_starts.valid_from
+        and version_starts.valid_from < contact_changes.changed_at
 
 ),
 
@@ -55,9 +59,9 @@ values_before_next_change as (
         contact_id,
         valid_from,
         {%- for attribute in tracked_contact_attributes() %}
-        max(case when attribute = '{{ attribute }}' then 1 else 0 end) = 1 as has_later_{{ attribute }}_change,
-        max(case when attribute = '{{ attribute }}' then old_value end) as {{ attribute }}_before_change
-        {%- if not loop.last %},{% endif %}
+            max(case when attribute = '{{ attribute }}' then 1 else 0 end) = 1 as has_later_{{ attribute }}_change,
+            max(case when attribute = '{{ attribute }}' then old_value end) as {{ attribute }}_before_change
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from next_changes
     where change_rank = 1
@@ -74,11 +78,11 @@ versions as (
             partition by version_starts.contact_id order by version_starts.valid_from
         ) as valid_to,
         {%- for attribute in tracked_contact_attributes() %}
-        case
-            when values_before_next_change.has_later_{{ attribute }}_change
-                then values_before_next_change.{{ attribute }}_before_change
-            else contacts.{{ attribute }}
-        end as {{ attribute }},
+            case
+                when values_before_next_change.has_later_{{ attribute }}_change
+                    then values_before_next_change.{{ attribute }}_before_change
+                else contacts.{{ attribute }}
+            end as {{ attribute }},
         {%- endfor %}
         contacts.first_name,
         contacts.last_name,

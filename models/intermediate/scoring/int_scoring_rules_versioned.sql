@@ -17,19 +17,19 @@ scoring_models as (
 seed_rows as (
 
     {%- for seed in model_seeds %}
-    select
-        trim(scoring_model_id) as scoring_model_id,
-        {{ dbt.concat(["'" ~ seed ~ ":'", row_text(ref(seed))]) }} as row_text
-    from {{ ref(seed) }}
-    union all
+        select
+            trim(scoring_model_id) as scoring_model_id,
+            {{ dbt.concat(["'" ~ seed ~ ":'", row_text(ref(seed))]) }} as row_text
+        from {{ ref(seed) }}
+        union all
     {%- endfor %}
     {%- for seed in shared_seeds %}
-    select
-        scoring_models.scoring_model_id,
-        {{ dbt.concat(["'" ~ seed ~ ":'", row_text(ref(seed))]) }} as row_text
-    from {{ ref(seed) }}
-    cross join scoring_models
-    {% if not loop.last %}union all{% endif %}
+        select
+            scoring_models.scoring_model_id,
+            {{ dbt.concat(["'" ~ seed ~ ":'", row_text(ref(seed))]) }} as row_text
+        from {{ ref(seed) }}
+        cross join scoring_models
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
@@ -40,7 +40,7 @@ final as (
         scoring_model_id,
         substr({{ sorted_rows_hash('row_text') }}, 1, 12) as rules_version
     from seed_rows
-    where scoring_model_id in (select scoring_model_id from scoring_models)
+    where scoring_model_id in (select scoring_models.scoring_model_id from scoring_models)
     group by scoring_model_id
 
 )

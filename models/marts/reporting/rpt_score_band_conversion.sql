@@ -3,6 +3,7 @@
     scoring model, segment and band, how many got an opportunity for the model's product line
     and how many of those were won. Leads that already had such an opportunity are left out. -#}
 {%- set cohort_date = 'cast(' ~ dbt.dateadd('day', -var('conversion_window_days'), as_of_date()) ~ ' as date)' -%}
+{%- set after_cohort_date = dbt.dateadd('day', 1, cohort_date) -%}
 
 with
 
@@ -54,15 +55,22 @@ lead_outcomes as (
         cohort.segment,
         cohort.score_band,
         cohort.is_mql,
-        max(case when opportunities.created_at < {{ dbt.dateadd('day', 1, cohort_date) }} then 1 else 0 end) as had_opportunity_before,
-        max(case when opportunities.created_at >= {{ dbt.dateadd('day', 1, cohort_date) }} then 1 else 0 end) as has_opportunity,
-        max(case when opportunities.created_at >= {{ dbt.dateadd('day', 1, cohort_date) }} and opportunities.is_won then 1 else 0 end) as has_won_deal
+        max(case when opportunities.created_at < {{ after_cohort_date }} then 1 else 0 end) as had_opportunity_before,
+        max(case when opportunities.created_at >= {{ after_cohort_date }} then 1 else 0 end) as has_opportunity,
+        max(
+            case when opportunities.created_at >= {{ after_cohort_date }} and opportunities.is_won then 1 else 0 end
+        ) as has_won_deal
     from cohort
     left join opportunities
         on cohort.contact_id = opportunities.contact_id
-        and (cohort.product_line is null or opportunities.product_line = cohort.product_line)
+        and (cohort.product_line is null or cohort.product_line = opportunities.product_line)
         and opportunities.created_at < {{ dbt.dateadd('day', 1, as_of_date()) }}
-    group by 1, 2, 3, 4, 5
+    group by
+        cohort.contact_id,
+        cohort.scoring_model_id,
+        cohort.segment,
+        cohort.score_band,
+        cohort.is_mql
 
 ),
 
@@ -85,8 +93,9 @@ band_outcomes as (
 final as (
 
     select
-        {{ dbt.concat(['score_bands.scoring_model_id', "'|'", 'score_bands.segment', "'|'", 'score_bands.score_band']) }}
-            as score_band_conversion_id,
+        {{ dbt.concat([
+            'score_bands.scoring_model_id', "'|'", 'score_bands.segment', "'|'", 'score_bands.score_band',
+        ]) }} as score_band_conversion_id,
         score_bands.scoring_model_id,
         score_bands.segment,
         score_bands.score_band,
@@ -95,14 +104,18 @@ final as (
         coalesce(band_outcomes.mql_leads, 0) as mql_leads,
         coalesce(band_outcomes.leads_with_opportunity, 0) as leads_with_opportunity,
         coalesce(band_outcomes.leads_with_won_deal, 0) as leads_with_won_deal,
-        case when band_outcomes.leads > 0
-            then cast(band_outcomes.leads_with_opportunity as {{ type_double() }}) / band_outcomes.leads
+        case
+            when band_outcomes.leads > 0
+                then cast(band_outcomes.leads_with_opportunity as {{ type_double() }}) / band_outcomes.leads
         end as opportunity_rate,
-        case when band_outcomes.leads > 0
-            then cast(band_outcomes.leads_with_won_deal as {{ type_double() }}) / band_outcomes.leads
+        case
+            when band_outcomes.leads > 0
+                then cast(band_outcomes.leads_with_won_deal as {{ type_double() }}) / band_outcomes.leads
         end as won_deal_rate,
-        case when band_outcomes.leads_with_opportunity > 0
-            then cast(band_outcomes.leads_with_won_deal as {{ type_double() }}) / band_outcomes.leads_with_opportunity
+        case
+            when band_outcomes.leads_with_opportunity > 0
+                then cast(band_outcomes.leads_with_won_deal as {{ type_double() }})
+                    / band_outcomes.leads_with_opportunity
         end as win_rate,
         {{ cohort_date }} as cohort_date,
         {{ as_of_date() }} as outcome_until_date

@@ -42,8 +42,9 @@ band_totals as (
 final as (
 
     select
-        {{ dbt.concat(['score_bands.scoring_model_id', "'|'", 'score_bands.segment', "'|'", 'score_bands.score_band']) }}
-            as score_band_distribution_id,
+        {{ dbt.concat([
+            'score_bands.scoring_model_id', "'|'", 'score_bands.segment', "'|'", 'score_bands.score_band',
+        ]) }} as score_band_distribution_id,
         score_bands.scoring_model_id,
         score_bands.segment,
         score_bands.score_band,

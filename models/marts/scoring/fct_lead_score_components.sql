@@ -20,8 +20,11 @@ final as (
 
     select
         -- ids
-        {{ dbt.concat(['lead_score_components.contact_id', "'|'", 'lead_score_components.scoring_model_id', "'|'", 'lead_score_components.rule_id']) }}
-            as lead_score_component_id,
+        {{ dbt.concat([
+            'lead_score_components.contact_id', "'|'",
+            'lead_score_components.scoring_model_id', "'|'",
+            'lead_score_components.rule_id',
+        ]) }} as lead_score_component_id,
         lead_score_components.contact_id,
         lead_score_components.scoring_model_id,
         lead_score_components.rule_id,

@@ -49,8 +49,11 @@ final as (
 
     select
         -- ids
-        {{ dbt.concat(['lead_scores.contact_id', "'|'", 'lead_scores.scoring_model_id', "'|'", dbt.cast('lead_scores.score_date', dbt.type_string())]) }}
-            as lead_score_history_id,
+        {{ dbt.concat([
+            'lead_scores.contact_id', "'|'",
+            'lead_scores.scoring_model_id', "'|'",
+            dbt.cast('lead_scores.score_date', dbt.type_string()),
+        ]) }} as lead_score_history_id,
         lead_scores.score_date,
         lead_scores.contact_id,
         lead_scores.scoring_model_id,

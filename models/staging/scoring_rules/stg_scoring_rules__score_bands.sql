@@ -8,7 +8,8 @@
     where other.scoring_model_id = seed_rows.scoring_model_id and other.segment = seed_rows.segment
 {%- endset -%}
 
-{%- set known_segment_missing = "trim(segment) <> 'unknown' and trim(segment) not in (select segment from " ~ ref('company_size_bands') ~ ")" -%}
+{%- set known_segment_missing = "trim(segment) <> 'unknown' and trim(segment) not in (select segment from "
+    ~ ref('company_size_bands') ~ ")" -%}
 {%- set unknown_segment_message = "segment must be 'unknown' or a segment of seed company_size_bands" -%}
 
 {{ validate_seed('scoring_score_bands', 'score_band', [
