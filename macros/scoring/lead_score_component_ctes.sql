@@ -273,7 +273,7 @@ group_cap_components as (
         cast(0 as {{ points }}) as raw_points,
         cast(0 as {{ points }}) as points_after_decay,
         cast(
-            least(greatest(group_points, coalesce(min_points, group_points)), coalesce(max_points, group_points))
+            {{ clamped('group_points', 'min_points', 'max_points') }}
             - group_points
         as {{ points }}) as points_after_rule_cap
     from group_totals
@@ -319,7 +319,7 @@ clamp_components as (
         0 as occurrences,
         cast(0 as {{ points }}) as raw_points,
         cast(0 as {{ points }}) as points_after_decay,
-        cast(least(greatest(total_points, min_score), max_score) - total_points as {{ points }}) as points_after_rule_cap
+        cast({{ clamped('total_points', 'min_score', 'max_score') }} - total_points as {{ points }}) as points_after_rule_cap
     from score_totals
     where total_points < min_score or total_points > max_score
 

@@ -4,6 +4,16 @@
     {%- do number_attributes.append(attribute) -%}
 {%- endfor -%}
 
+{%- set rule_group_shared -%}
+    exists (
+        select 1 from {{ ref('scoring_engagement_rules') }} as other
+        where trim(other.scoring_model_id) = trim(seed_rows.scoring_model_id) and trim(other.rule_group) = trim(seed_rows.rule_group)
+        union all
+        select 1 from {{ ref('scoring_inactivity_rules') }} as other
+        where trim(other.scoring_model_id) = trim(seed_rows.scoring_model_id) and trim(other.rule_group) = trim(seed_rows.rule_group)
+    )
+{%- endset -%}
+
 {{ validate_seed('scoring_fit_rules', 'rule_id', [
     {'column': 'rule_id', 'required': true, 'unique': true},
     {'column': 'scoring_model_id', 'required': true, 'references': {'seed': 'scoring_models', 'column': 'scoring_model_id'}},
@@ -23,6 +33,8 @@
     {'column': 'attribute',
      'invalid_when': "trim(operator) in ('" ~ (numeric_operators + ['between']) | join("', '") ~ "') and trim(attribute) not in ('" ~ number_attributes | join("', '") ~ "')",
      'message': 'numeric operators apply to number attributes only (' ~ number_attributes | join(', ') ~ ')'},
+    {'column': 'rule_group', 'invalid_when': rule_group_shared,
+     'message': 'a rule group holds either fit rules or engagement and inactivity rules: its cap bounds one of the two scores'},
 ]) }}
 
 with
