@@ -1,4 +1,8 @@
 {#- Every raw contact, typed, with the reason it cannot be staged (null when it can). -#}
+{%- do require_columns(source('crm', 'contacts'), [
+    'contact_id', 'company_id', 'email', 'first_name', 'last_name', 'job_title', 'seniority', 'department',
+    'country_code', 'lead_source', 'created_at', 'updated_at',
+]) %}
 with
 
 contacts as (
@@ -23,7 +27,8 @@ typed as (
         {{ utc_timestamp('created_at') }} as created_at,
         {{ utc_timestamp('updated_at') }} as updated_at,
         created_at is null as is_created_at_missing,
-        cast(created_at as {{ dbt.type_string() }}) as raw_created_at
+        cast(created_at as {{ dbt.type_string() }}) as raw_created_at,
+        cast(updated_at as {{ dbt.type_string() }}) as raw_updated_at
     from contacts
 
 ),
@@ -32,11 +37,28 @@ checked as (
 
     select
         *,
-        row_number() over (
-            partition by contact_id
-            order by updated_at desc nulls last, created_at, email, job_title
-        ) as version_rank
+        {{ first_reject_reason([
+            ('contact_id is null', 'missing_contact_id'),
+            (regex_matches('contact_id', "'[[:cntrl:]]'"), 'invalid_contact_id'),
+            ('is_created_at_missing', 'missing_created_at'),
+            ('created_at is null', 'unparseable_created_at'),
+            ('created_at > ' ~ dbt.dateadd('hour', var('future_tolerance_hours'), dbt.current_timestamp()), 'future_created_at'),
+            ('raw_updated_at is not null and updated_at is null', 'unparseable_updated_at'),
+        ]) }} as failed_check
     from typed
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        -- the latest valid version wins: a bad newer version must not push out a good one
+        row_number() over (
+            partition by contact_id, failed_check is null
+            order by updated_at desc nulls last, created_at asc, email asc, job_title asc
+        ) as version_rank
+    from checked
 
 ),
 
@@ -44,14 +66,8 @@ final as (
 
     select
         *,
-        {{ first_reject_reason([
-            ('contact_id is null', 'missing_contact_id'),
-            ('is_created_at_missing', 'missing_created_at'),
-            ('created_at is null', 'unparseable_created_at'),
-            ('created_at > ' ~ dbt.dateadd('hour', var('future_tolerance_hours'), dbt.current_timestamp()), 'future_created_at'),
-            ('version_rank > 1', 'duplicate_contact_id'),
-        ]) }} as reject_reason
-    from checked
+        coalesce(failed_check, case when version_rank > 1 then 'duplicate_contact_id' end) as reject_reason
+    from deduplicated
 
 )
 

@@ -1,4 +1,8 @@
 {#- Every raw event, typed and mapped, with the reason it cannot be staged (null when it can). -#}
+{%- do require_columns(
+    source('marketing', 'events'),
+    ['event_id', 'contact_id', 'event_type', 'occurred_at', 'url', 'content_type', 'loaded_at'],
+) %}
 with
 
 events as (
@@ -34,12 +38,18 @@ typed as (
         {{ utc_timestamp('occurred_at') }} as occurred_at,
         {{ utc_timestamp('loaded_at') }} as loaded_at,
         -- the URL's path only: query strings may carry personal data (e-mail addresses in UTM tags)
-        nullif(regexp_extract(lower(trim(cast(url as {{ dbt.type_string() }}))), '^(?:[a-z][a-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1), '') as url_path,
+        nullif(
+            regexp_extract(
+                lower(trim(cast(url as {{ dbt.type_string() }}))), '^(?:[a-z][a-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1
+            ),
+            ''
+        ) as url_path,
         nullif(lower(trim(cast(content_type as {{ dbt.type_string() }}))), '') as content_type,
         event_id is null as is_event_id_missing,
         occurred_at is null as is_occurred_at_missing,
         cast(event_id as {{ dbt.type_string() }}) as raw_event_id,
-        cast(occurred_at as {{ dbt.type_string() }}) as raw_occurred_at
+        cast(occurred_at as {{ dbt.type_string() }}) as raw_occurred_at,
+        cast(loaded_at as {{ dbt.type_string() }}) as raw_loaded_at
     from events
 
 ),
@@ -78,7 +88,9 @@ path_matches as (
 
 page_categories_by_path as (
 
-    select url_path, page_category
+    select
+        url_path,
+        page_category
     from path_matches
     where match_rank = 1
 
@@ -121,6 +133,7 @@ checked as (
             ('not is_known_event_type', 'unknown_event_type'),
             ('is_occurred_at_missing', 'missing_occurred_at'),
             ('occurred_at is null', 'unparseable_occurred_at'),
+            ('raw_loaded_at is not null and loaded_at is null', 'unparseable_loaded_at'),
             ('occurred_at > ' ~ dbt.dateadd('hour', var('future_tolerance_hours'), 'coalesce(loaded_at, ' ~ dbt.current_timestamp() ~ ')'), 'future_occurred_at'),
         ]) }} as failed_check
     from mapped
@@ -132,10 +145,10 @@ deduplicated as (
     select
         *,
         -- a redelivered event keeps its first delivery; only rows that pass every other check compete
-        case when failed_check is null then row_number() over (
+        row_number() over (
             partition by event_id, failed_check is null
             order by loaded_at nulls last, occurred_at, event_type, url_path, content_type
-        ) end as delivery_rank
+        ) as delivery_rank
     from checked
 
 ),
