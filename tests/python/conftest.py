@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt_common.events.base_types import EventMsg
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AS_OF_DATE = "2026-10-31"
@@ -55,13 +56,22 @@ def run_dbt(build: DbtBuild, args: list[str], vars: dict[str, object] | None = N
         "--vars", vars_yaml,
         "--quiet",
     ]  # fmt: skip
+    logged: list[str] = []
+
+    def collect_logged_lines(event: EventMsg) -> None:
+        # lines the project's macros log, e.g. the failing rows of a test (report_test_failures)
+        if event.info.name == "JinjaLogInfo":
+            logged.append(event.info.msg)
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LEAD_SCORING_DUCKDB_PATH", str(build.database))
         patch.setenv("LEAD_SCORING_DUCKDB_TEMP_DIRECTORY", str(build.work_dir / "duckdb_tmp"))
         try:
-            return dbtRunner().invoke(command)
+            result = dbtRunner(callbacks=[collect_logged_lines]).invoke(command)
         finally:
             release_duckdb_file()
+    result.logged = logged
+    return result
 
 
 def release_duckdb_file() -> None:
@@ -110,11 +120,13 @@ def generate_raw_data(output_dir: Path, contacts: int, events: int, seed: int = 
 
 
 def errors_of(result: dbtRunnerResult) -> str:
-    """The messages of every failed node (or the exception) of a dbt invocation, as one text."""
+    """The messages of every failed node (or the exception) of a dbt invocation, and the lines
+    the project logged about failed tests, as one text."""
     messages = [str(result.exception)] if result.exception else []
     for node_result in getattr(result.result, "results", None) or []:
         if str(node_result.status) in ("error", "fail"):
             messages.append(f"{node_result.node.name}: {node_result.message}")
+    messages.extend(getattr(result, "logged", []))
     return "\n".join(messages)
 
 
@@ -128,6 +140,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory, demo_raw_dir: Path) -> 
     """The whole project built on small demo data, as of AS_OF_DATE."""
     work_dir = tmp_path_factory.mktemp("demo_build")
     build = DbtBuild(PROJECT_ROOT, work_dir / "warehouse.duckdb", demo_raw_dir, work_dir)
-    result = build.run("build")
+    # the unit tests do not depend on the data: the demo build of `make test` runs them
+    result = build.run("build", "--exclude", "test_type:unit")
     assert result.success, errors_of(result)
     return build

@@ -41,6 +41,7 @@ def build_rules(tmp_path: Path) -> DbtBuild:
         ("scoring_fit_rules", 4, "operator", "equal", "'equal' is not one of: equals, not_equals"),
         ("scoring_fit_rules", 5, "attribute", "shoe_size", "'shoe_size' is not one of: job_title"),
         ("scoring_fit_rules", 6, "points", "ten", "'ten' is not a number"),
+        ("scoring_fit_rules", 2, "rule_group", "intent", "either fit rules or engagement and inactivity rules"),
         ("scoring_engagement_rules", 2, "decay_policy_id", "half_life_7d", "is not a decay_policy_id"),
         ("scoring_engagement_rules", 3, "points", "", "a value is required"),
         ("scoring_decay_policies", 3, "decay_type", "sigmoid", "'sigmoid' is not one of"),
@@ -62,6 +63,8 @@ def build_rules(tmp_path: Path) -> DbtBuild:
         ("scoring_score_bands", 2, "max_score", "90", "must end at the scoring model's max_score"),
         ("scoring_mql_thresholds", 2, "mql_threshold", "120", "inside the scoring model's score range"),
         ("scoring_inactivity_rules", 2, "points_per_period", "10", "must be negative"),
+        ("scoring_band_share_bounds", 2, "warn_max_share", "0.5", "must not be looser than the error bound"),
+        ("scoring_band_share_bounds", 3, "error_max_share", "1.5", "a share lies between 0 and 1"),
     ],
 )
 def test_malformed_seed_stops_the_build_with_file_line_and_column(
