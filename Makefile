@@ -16,7 +16,7 @@ DEMO_EVENTS := 250000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build test lint docs data clean help
+.PHONY: build test lint validate docs data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -26,7 +26,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	touch $@
 
 $(RAW_DIR)/events:
@@ -39,14 +39,16 @@ build: $(VENV)/.synced $(RAW_DIR)/events  ## install, generate demo data if abse
 	$(DBT) build
 	$(PYTHON) scripts/show_scores.py
 
-test: $(VENV)/.synced  ## everything CI checks
-	$(VENV)/bin/ruff check scripts tests
-	$(VENV)/bin/ruff format --check scripts tests
-	$(PYTHON) -m pytest
+test: $(VENV)/.synced  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest
+	$(PYTHON) scripts/run_checks.py
 
-lint: $(VENV)/.synced  ## lint the Python
+lint: $(VENV)/.synced  ## lint the Python (ruff) and the SQL (sqlfluff)
 	$(VENV)/bin/ruff check scripts tests
 	$(VENV)/bin/ruff format --check scripts tests
+	LEAD_SCORING_DUCKDB_PATH=:memory: $(VENV)/bin/sqlfluff lint
+
+validate: $(VENV)/.synced  ## Great Expectations checkpoint over the marts of `make build`
+	$(PYTHON) scripts/validate_marts.py
 
 docs: $(VENV)/.synced  ## generate the dbt docs site under target/
 	$(DBT) docs generate

@@ -33,7 +33,8 @@ band_totals as (
         score_band,
         count(*) as leads,
         sum(case when is_mql then 1 else 0 end) as mql_leads,
-        avg(cast(lead_score as {{ type_double() }})) as average_lead_score
+        -- the decimal sum is exact, so the mean does not depend on the order rows are added in
+        cast(sum(lead_score) as {{ type_double() }}) / count(*) as average_lead_score
     from lead_scores
     group by scoring_model_id, segment, score_band
 

@@ -1,0 +1,144 @@
+"""Reproducible builds: the same input gives the same marts, whether built once, built twice, or
+built day by day with events that arrive late; and the band-share guardrail stops a rule change
+that would flood sales, naming the model, segment and share."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DbtBuild, copy_project, errors_of
+from raw_tables import ts, write_raw_tables
+
+HISTORY_START = "2026-10-02"
+DAY_BEFORE = "2026-10-30"
+AS_OF = "2026-10-31"
+
+
+def mart_checksums(build: DbtBuild) -> dict[str, str]:
+    """An order-independent checksum of every table in the marts schema."""
+    tables = [row[0] for row in build.query(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    )]  # fmt: skip
+    return {
+        table: build.scalar(
+            f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
+            f" from marts.{table} as t"
+        )
+        for table in tables
+    }
+
+
+def late_and_new_events(build: DbtBuild) -> list[dict]:
+    """Events loaded on the as-of date: some happened days earlier (late), some that day."""
+    contacts = [row[0] for row in build.query(
+        "select contact_id from staging.stg_crm__contacts where created_at < '2026-10-01' order by contact_id limit 4"
+    )]  # fmt: skip
+    rows = []
+    for number, contact_id in enumerate(contacts):
+        occurred = ["2026-10-29 09:00", "2026-10-28 15:00", "2026-10-31 08:00", "2026-10-31 11:00"][number]
+        rows.append({
+            "event_id": 9_000_000_000 + number, "contact_id": contact_id, "event_type": "demo_request",
+            "occurred_at": ts(occurred), "url": "https://example.com/demo", "content_type": None,
+            "loaded_at": ts("2026-10-31 12:00"),
+        })  # fmt: skip
+    return rows
+
+
+def new_build(tmp_path: Path, name: str, raw_dir: Path, project_dir: Path | None = None) -> DbtBuild:
+    work_dir = tmp_path / name
+    work_dir.mkdir()
+    from conftest import PROJECT_ROOT
+
+    return DbtBuild(project_dir or PROJECT_ROOT, work_dir / "warehouse.duckdb", raw_dir, work_dir)
+
+
+def build_ok(build: DbtBuild, *args: str, **vars: object) -> None:
+    result = build.run(
+        "build", "--exclude", "test_type:unit", *args, history_start_date=HISTORY_START, **vars
+    )
+    assert result.success, errors_of(result)
+
+
+def test_daily_runs_with_late_events_equal_a_full_refresh_and_rebuilding_changes_nothing(
+    tmp_path: Path, demo_raw_dir: Path
+) -> None:
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(demo_raw_dir, raw_dir)
+
+    # day by day: yesterday's build, then today's incremental run after late events arrived
+    daily = new_build(tmp_path, "daily", raw_dir)
+    build_ok(daily, as_of_date=DAY_BEFORE)
+    late_events = late_and_new_events(daily)
+    history_before = dict(daily.query(
+        "select lead_score_history_id, lead_score from marts.fct_lead_score_history where score_date = '2026-10-29'"
+    ))  # fmt: skip
+    write_raw_tables(tmp_path / "late", {"events": late_events})
+    shutil.copy(tmp_path / "late" / "events" / "part-00000.parquet", raw_dir / "events" / "part-late.parquet")
+    build_ok(daily, as_of_date=AS_OF)
+
+    # the late events changed yesterday's history: the lookback re-scored those days
+    history_after = dict(daily.query(
+        "select lead_score_history_id, lead_score from marts.fct_lead_score_history where score_date = '2026-10-29'"
+    ))  # fmt: skip
+    changed = {lead for lead in history_before if history_before[lead] != history_after[lead]}
+    assert {event["contact_id"] for event in late_events[:2]} <= {lead.split("|")[0] for lead in changed}
+
+    # one full refresh over the same raw data gives the very same marts
+    full = new_build(tmp_path, "full", raw_dir)
+    build_ok(full, "--full-refresh", as_of_date=AS_OF)
+    daily_checksums = mart_checksums(daily)
+    assert daily_checksums == mart_checksums(full)
+
+    # building again on the same input changes nothing
+    build_ok(full, as_of_date=AS_OF)
+    assert mart_checksums(full) == daily_checksums
+
+
+def add_rule(project: Path, seed: str, row: dict[str, str]) -> None:
+    path = project / "seeds" / "rules" / f"{seed}.csv"
+    with path.open(newline="") as handle:
+        header = next(csv.reader(handle))
+    with path.open("a", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow([row.get(column, "") for column in header])
+
+
+@pytest.mark.parametrize(
+    ("points", "passes", "expected"),
+    [
+        ("10", True, None),
+        ("30", True, "WARN band_shares_within_warning_bounds"),
+        ("60", False, "above the error bound of 40.0 %"),
+    ],
+)
+def test_band_share_guardrail_stops_a_rule_change_that_floods_sales(
+    tmp_path: Path, demo_raw_dir: Path, points: str, passes: bool, expected: str | None
+) -> None:
+    """A new fit rule giving every mid-market lead of the platform model extra points: a little
+    passes, more warns, and a flood fails the build naming model, segment and hot share."""
+    project = copy_project(tmp_path / "project")
+    add_rule(project, "scoring_fit_rules", {
+        "rule_id": "fit_platform_mid_market_push", "scoring_model_id": "platform", "rule_group": "push",
+        "attribute": "segment", "operator": "equals", "value": "mid_market", "points": points,
+        "description": "A proposed bonus for every mid-market lead",
+    })  # fmt: skip
+    build = new_build(tmp_path, "build", demo_raw_dir, project)
+
+    result = build.run(
+        "build",
+        "--select", "+rpt_score_band_distribution", "+stg_scoring_rules__band_share_bounds",
+        "--indirect-selection", "cautious", "--exclude", "test_type:unit",
+        as_of_date=AS_OF,
+    )  # fmt: skip
+
+    message = errors_of(result)
+    assert result.success == passes, message
+    if expected:
+        assert expected in message
+    if not passes:
+        assert "band_shares_within_error_bounds" in message
+        assert "platform / mid_market: hot share" in message
+    else:
+        assert "error bound" not in message
