@@ -72,8 +72,16 @@ def sqlfluff() -> Step:
     # compiling needs no data: an in-memory database never locks the warehouse file
     env = {"LEAD_SCORING_DUCKDB_PATH": ":memory:"}
     completed = run(step, [str(BIN / "sqlfluff"), "lint", "models", "tests/dbt"], env)
-    linted = sum(1 for line in completed.stdout.splitlines() if line.startswith("== ["))
-    step.detail = f"{linted} files with violations" if step.status == "failed" else "project lint-clean"
+    with_violations = sum(1 for line in completed.stdout.splitlines() if line.startswith("== ["))
+    # a model dbt cannot compile is skipped with a warning, not linted: that is a failure too
+    skipped = completed.stdout.count("Skipped file")
+    if skipped:
+        step.status = "failed"
+        step.detail = f"{skipped} files could not be compiled for linting"
+    elif step.status == "failed":
+        step.detail = f"{with_violations} files with violations"
+    else:
+        step.detail = "models and tests lint-clean"
     return step
 
 
