@@ -47,25 +47,30 @@ def run_dbt(build: DbtBuild, args: list[str], vars: dict[str, object] | None = N
         **(vars or {}),
     }
     vars_yaml = "{" + ", ".join(f'"{key}": "{value}"' for key, value in all_vars.items()) + "}"
+    command = [*args, "--project-dir", str(build.project_dir), "--vars", vars_yaml]
+    return invoke_dbt(command, build.project_dir, build.database, build.work_dir)
+
+
+def invoke_dbt(command: list[str], profiles_dir: Path, database: Path, work_dir: Path) -> dbtRunnerResult:
+    """Run a dbt command in-process with the project's profile on the given DuckDB file, target and
+    logs in work_dir. The result carries the lines the project's macros logged (`logged`), e.g.
+    the failing rows of a test (macro report_test_failures)."""
     command = [
-        *args,
-        "--project-dir", str(build.project_dir),
-        "--profiles-dir", str(build.project_dir),
-        "--target-path", str(build.work_dir / "target"),
-        "--log-path", str(build.work_dir / "logs"),
-        "--vars", vars_yaml,
+        *command,
+        "--profiles-dir", str(profiles_dir),
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
         "--quiet",
     ]  # fmt: skip
     logged: list[str] = []
 
     def collect_logged_lines(event: EventMsg) -> None:
-        # lines the project's macros log, e.g. the failing rows of a test (report_test_failures)
         if event.info.name == "JinjaLogInfo":
             logged.append(event.info.msg)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEAD_SCORING_DUCKDB_PATH", str(build.database))
-        patch.setenv("LEAD_SCORING_DUCKDB_TEMP_DIRECTORY", str(build.work_dir / "duckdb_tmp"))
+        patch.setenv("LEAD_SCORING_DUCKDB_PATH", str(database))
+        patch.setenv("LEAD_SCORING_DUCKDB_TEMP_DIRECTORY", str(work_dir / "duckdb_tmp"))
         try:
             result = dbtRunner(callbacks=[collect_logged_lines]).invoke(command)
         finally:

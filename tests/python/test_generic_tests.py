@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, errors_of, release_duckdb_file
+from conftest import PROJECT_ROOT, errors_of, invoke_dbt
 from dbt.artifacts.schemas.results import NodeResult
-from dbt.cli.main import dbtRunner
-from dbt_common.events.base_types import EventMsg
 
 FIXTURE_PROJECT = PROJECT_ROOT / "tests" / "generic_test_fixtures"
 GENERIC_TESTS = sorted(path.stem for path in (PROJECT_ROOT / "macros" / "generic_tests").glob("*.sql"))
@@ -109,28 +107,9 @@ class FixtureBuild:
 def build_fixture_project(work_dir: Path) -> FixtureBuild:
     """`dbt build` of the fixture project in place, with the main project's profile and macros;
     the database, target and logs go to work_dir."""
-    command = [
-        "build",
-        "--project-dir", str(FIXTURE_PROJECT),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target-path", str(work_dir / "target"),
-        "--log-path", str(work_dir / "logs"),
-        "--quiet",
-    ]  # fmt: skip
-    logged: list[str] = []
-
-    def collect_logged_lines(event: EventMsg) -> None:
-        if event.info.name == "JinjaLogInfo":
-            logged.append(event.info.msg)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEAD_SCORING_DUCKDB_PATH", str(work_dir / "fixtures.duckdb"))
-        patch.setenv("LEAD_SCORING_DUCKDB_TEMP_DIRECTORY", str(work_dir / "duckdb_tmp"))
-        try:
-            result = dbtRunner(callbacks=[collect_logged_lines]).invoke(command)
-        finally:
-            release_duckdb_file()
-    result.logged = logged
+    command = ["build", "--project-dir", str(FIXTURE_PROJECT)]
+    result = invoke_dbt(command, PROJECT_ROOT, work_dir / "fixtures.duckdb", work_dir)
+    logged = result.logged
     assert result.exception is None, errors_of(result)
     # the seeds load and the hook runs; only the tests may fail
     others = [r for r in result.result.results if r.node.resource_type != "test"]
