@@ -12,11 +12,13 @@ RAW_DIR := data/raw
 # demo size: override with `make data DEMO_CONTACTS=100000 DEMO_EVENTS=10000000`
 DEMO_CONTACTS := 5000
 DEMO_EVENTS := 250000
+# dbt vars for `make build`, as YAML: make build DBT_VARS='{as_of_date: "2026-10-31"}'
+DBT_VARS :=
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build test lint validate docs data clean help
+.PHONY: build publish report test lint validate docs data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -35,9 +37,15 @@ $(RAW_DIR)/events:
 data: $(VENV)/.synced  ## (re)generate the demo raw data in data/raw
 	$(PYTHON) scripts/generate_data.py --output-dir $(RAW_DIR) --contacts $(DEMO_CONTACTS) --events $(DEMO_EVENTS) --force
 
-build: $(VENV)/.synced $(RAW_DIR)/events  ## install, generate demo data if absent, dbt build, show the scores
-	$(DBT) build
+build: $(VENV)/.synced $(RAW_DIR)/events  ## install, generate demo data if absent, dbt build, publish for BI tools, show the scores
+	$(PYTHON) scripts/build.py --raw-dir $(RAW_DIR) --vars '$(or $(DBT_VARS),{})'
 	$(PYTHON) scripts/show_scores.py
+
+publish: $(VENV)/.synced  ## publish the last dbt build again (only if it passed) to data/serving
+	$(PYTHON) scripts/publish.py
+
+report: $(VENV)/.synced  ## write the HTML report of the published scores to target/report/
+	$(PYTHON) scripts/report.py
 
 test: $(VENV)/.synced  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest
 	$(PYTHON) scripts/run_checks.py

@@ -5,8 +5,9 @@ Steps, in order (each one runs even when an earlier one failed, except where it 
   ruff         Python lint and formatting (scripts/, tests/)
   sqlfluff     SQL lint of the dbt project (dialect duckdb, dbt templater)
   dbt build    the whole project on the demo data, with its seeds validated, unit tests and
-               data tests (thresholds, band-share guardrails, conservation, ...)
-  great_exp    Great Expectations checkpoint over the score marts of that build
+               data tests (thresholds, band-share guardrails, conservation, ...), then
+               published as `make build` does (scripts/build.py)
+  great_exp    Great Expectations checkpoint over the published score marts of that build
   pytest       end-to-end tests that build the project on fixture data in temporary directories
 
 The demo build goes to target/checks/ (raw data and DuckDB file), apart from the user's
@@ -30,6 +31,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHECKS_DIR = PROJECT_ROOT / "target" / "checks"
+SERVING_DIR = CHECKS_DIR / "serving"
 AS_OF_DATE = "2026-10-31"
 DEMO_CONTACTS = 5000
 DEMO_EVENTS = 250_000
@@ -86,7 +88,7 @@ def sqlfluff() -> Step:
 
 
 def dbt_build(database: Path) -> Step:
-    step = Step("dbt build")
+    step = Step("dbt build")  # and publish
     raw_dir = CHECKS_DIR / "raw"
     if not (raw_dir / "events").exists():
         run(step, [
@@ -99,16 +101,14 @@ def dbt_build(database: Path) -> Step:
             return step
     database.unlink(missing_ok=True)
     target = CHECKS_DIR / "dbt_target"
-    vars_yaml = json.dumps({
-        "raw_external_location": f"read_parquet('{raw_dir}/{{name}}/*.parquet', union_by_name = true)",
-        "as_of_date": AS_OF_DATE,
-    })  # fmt: skip
+    # as `make build` does: dbt build, then publish the marts if every model and test passed
     run(step, [
-        str(BIN / "dbt"), "build", "--target-path", str(target), "--log-path", str(CHECKS_DIR / "dbt_logs"),
-        "--vars", vars_yaml,
+        str(BIN / "python"), "scripts/build.py", "--raw-dir", str(raw_dir),
+        "--vars", json.dumps({"as_of_date": AS_OF_DATE}),
     ], {
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT), "LEAD_SCORING_DUCKDB_PATH": str(database),
+        "LEAD_SCORING_DUCKDB_PATH": str(database), "LEAD_SCORING_SERVING_DIR": str(SERVING_DIR),
         "LEAD_SCORING_DUCKDB_TEMP_DIRECTORY": str(CHECKS_DIR / "duckdb_tmp"),
+        "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(CHECKS_DIR / "dbt_logs"),
     })  # fmt: skip
     run_results = target / "run_results.json"
     if run_results.exists():
@@ -122,13 +122,14 @@ def dbt_build(database: Path) -> Step:
     return step
 
 
-def great_expectations(database: Path, dbt_step: Step) -> Step:
+def great_expectations(dbt_step: Step) -> Step:
     step = Step("great_expectations")
     if dbt_step.status != "passed":
         step.detail = "needs a passing dbt build"
         return step
     completed = run(step, [
-        str(BIN / "python"), "scripts/validate_marts.py", "--database", str(database),
+        str(BIN / "python"), "scripts/validate_marts.py",
+        "--database", str(SERVING_DIR / "lead_scoring.duckdb"),
         "--docs-dir", str(PROJECT_ROOT / "target" / "gx_data_docs"),
     ])  # fmt: skip
     summary = [line for line in completed.stdout.splitlines() if "expectations" in line.lower()]
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if "dbt" not in args.skip:
         steps.append(dbt_step := dbt_build(database))
     if "gx" not in args.skip:
-        steps.append(great_expectations(database, dbt_step))
+        steps.append(great_expectations(dbt_step))
     if "pytest" not in args.skip:
         steps.append(pytest(args.pytest_args))
     print_summary(steps, time.perf_counter() - started)

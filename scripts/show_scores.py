@@ -1,6 +1,7 @@
-"""Print where the lead-score tables are, what they hold, and how to query them.
+"""Print where the published lead-score tables are, what they hold, and how to query them.
 
-Run after `dbt build` (``make build`` does). Opens the DuckDB file read-only.
+Run after a build was published (``make build`` does both). Reads the published copy, and the
+quarantine counts from the build's own file, both read-only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from pathlib import Path
 import duckdb
 
 DEFAULT_DATABASE = os.environ.get("LEAD_SCORING_DUCKDB_PATH", "data/lead_scoring.duckdb")
+DEFAULT_SERVING_DATABASE = os.path.join(
+    os.environ.get("LEAD_SCORING_SERVING_DIR", "data/serving"), "lead_scoring.duckdb"
+)
 MART_TABLES = (
     "marts.fct_lead_scores",
     "marts.fct_lead_score_components",
@@ -34,7 +38,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database", default=DEFAULT_DATABASE, help="DuckDB file (default: %(default)s)")
+    parser.add_argument(
+        "--serving-database",
+        default=DEFAULT_SERVING_DATABASE,
+        help="published DuckDB file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        help="the build's DuckDB file, for quarantine counts (default: %(default)s)",
+    )
     parser.add_argument(
         "--top", type=int, default=10, help="how many of the best leads to list (default: 10)"
     )
@@ -43,17 +56,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    database = Path(args.database)
-    if not database.exists():
-        print(f"error: {database} does not exist; run `make build` first", file=sys.stderr)
-        return 1
+    database = Path(args.serving_database)
+    build_database = Path(args.database)
+    for path in (database, build_database):
+        if not path.exists():
+            print(f"error: {path} does not exist; run `make build` first", file=sys.stderr)
+            return 1
+    with duckdb.connect(str(build_database), read_only=True) as con:
+        quarantined = {t: con.sql(f"select count(*) from {t}").fetchone()[0] for t in QUARANTINE_TABLES}
     with duckdb.connect(str(database), read_only=True) as con:
-        print(f"\nLead scores are in {database.resolve()} (DuckDB), schema `marts`:")
+        publication_id, published_at = con.sql(
+            "select publication_id, published_at from meta.publication"
+        ).fetchone()
+        print(f"\nLead scores are published in {database.resolve()} (DuckDB), schema `marts`")
+        print(
+            f"(publication {publication_id}, {published_at} UTC; "
+            f"Parquet copies in {database.parent / 'parquet'}):"
+        )
         for table in MART_TABLES:
             rows = con.sql(f"select count(*) from {table}").fetchone()[0]
             print(f"  {table:<40} {rows:>12,} rows")
-        quarantined = {t: con.sql(f"select count(*) from {t}").fetchone()[0] for t in QUARANTINE_TABLES}
-        print("Raw rows set aside with a reject_reason, schema `staging`:")
+        print(f"Raw rows set aside with a reject_reason, schema `staging` of {build_database}:")
         for table, rows in quarantined.items():
             print(f"  {table:<40} {rows:>12,} rows")
 
@@ -81,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         ).show()
 
     print(
-        "Query them from Python (read-only, so a running build is never blocked by you):\n"
+        "Query them from Python or the DuckDB CLI (the published copy never blocks a build):\n"
         f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{database}', read_only=True)"
         ".sql('select * from marts.fct_lead_scores order by lead_score desc limit 20').show()\"\n"
+        f"  .venv/bin/duckdb -readonly {database}\n"
         "Why a lead scores what it does:\n"
         "  select rule_id, occurrences, raw_points, decay_factor, points_after_caps\n"
         "  from marts.fct_lead_score_components where contact_id = '<id>' and scoring_model_id = 'platform'\n"

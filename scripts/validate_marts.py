@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 # great_expectations is imported inside the functions that need it: importing it
 # takes seconds, which --help and the usage errors need not wait for.
 
-DEFAULT_DATABASE = os.environ.get("LEAD_SCORING_DUCKDB_PATH", "data/lead_scoring.duckdb")
+# the published copy (scripts/publish.py): what BI tools read
+SERVING_DIR = os.environ.get("LEAD_SCORING_SERVING_DIR", "data/serving")
+DEFAULT_DATABASE = os.path.join(SERVING_DIR, "lead_scoring.duckdb")
 DEFAULT_DOCS_DIR = "target/gx_data_docs"
 DOCS_SITE = "lead_scoring_marts"
 MARTS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import publish
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
@@ -27,6 +29,7 @@ class DbtBuild:
     database: Path
     raw_dir: Path
     work_dir: Path
+    serving_dir: Path | None = None  # where the build was published, if it was
 
     def run(self, *args: str, **vars: object) -> dbtRunnerResult:
         return run_dbt(self, list(args), vars)
@@ -102,6 +105,30 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def add_rule(project: Path, seed: str, row: dict[str, str]) -> None:
+    """Append a row to a rule seed of a project copy."""
+    path = project / "seeds" / "rules" / f"{seed}.csv"
+    with path.open(newline="") as handle:
+        header = next(csv.reader(handle))
+    with path.open("a", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow([row.get(column, "") for column in header])
+
+
+def table_checksums(database: Path, schema: str = "marts") -> dict[str, str]:
+    """An order-independent checksum of every table in a schema of a DuckDB file."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+        ).fetchall()]  # fmt: skip
+        return {
+            table: con.execute(
+                f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
+                f" from {schema}.{table} as t"
+            ).fetchone()[0]
+            for table in tables
+        }
+
+
 def generate_raw_data(output_dir: Path, contacts: int, events: int, seed: int = 7) -> Path:
     subprocess.run(
         [
@@ -142,10 +169,13 @@ def demo_raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory, demo_raw_dir: Path) -> DbtBuild:
-    """The whole project built on small demo data, as of AS_OF_DATE."""
+    """The whole project built on small demo data, as of AS_OF_DATE, and published to
+    <work_dir>/serving as `make build` does."""
     work_dir = tmp_path_factory.mktemp("demo_build")
     build = DbtBuild(PROJECT_ROOT, work_dir / "warehouse.duckdb", demo_raw_dir, work_dir)
     # the unit tests do not depend on the data: the demo build of `make test` runs them
     result = build.run("build", "--exclude", "test_type:unit")
     assert result.success, errors_of(result)
+    build.serving_dir = work_dir / "serving"
+    publish.publish(build.database, work_dir / "target", build.serving_dir, PROJECT_ROOT)
     return build

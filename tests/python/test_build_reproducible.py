@@ -4,12 +4,11 @@ that would flood sales, naming the model, segment and share."""
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DbtBuild, copy_project, errors_of
+from conftest import DbtBuild, add_rule, copy_project, errors_of, table_checksums
 from raw_tables import ts, write_raw_tables
 
 HISTORY_START = "2026-10-02"
@@ -18,17 +17,7 @@ AS_OF = "2026-10-31"
 
 
 def mart_checksums(build: DbtBuild) -> dict[str, str]:
-    """An order-independent checksum of every table in the marts schema."""
-    tables = [row[0] for row in build.query(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-    )]  # fmt: skip
-    return {
-        table: build.scalar(
-            f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
-            f" from marts.{table} as t"
-        )
-        for table in tables
-    }
+    return table_checksums(build.database)
 
 
 def late_and_new_events(build: DbtBuild) -> list[dict]:
@@ -95,14 +84,6 @@ def test_daily_runs_with_late_events_equal_a_full_refresh_and_rebuilding_changes
     # building again on the same input changes nothing
     build_ok(full, as_of_date=AS_OF)
     assert mart_checksums(full) == daily_checksums
-
-
-def add_rule(project: Path, seed: str, row: dict[str, str]) -> None:
-    path = project / "seeds" / "rules" / f"{seed}.csv"
-    with path.open(newline="") as handle:
-        header = next(csv.reader(handle))
-    with path.open("a", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerow([row.get(column, "") for column in header])
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,16 @@ def test_marts_hold_no_personal_data(demo_build: DbtBuild) -> None:
         assert not columns & personal, table
 
 
+def test_mart_columns_have_types_bi_tools_and_parquet_keep(demo_build: DbtBuild) -> None:
+    """HUGEINT (what DuckDB's sum of integers gives) becomes DOUBLE in Parquet, and many BI
+    drivers cannot read it: counts in the marts are BIGINT."""
+    wide = demo_build.query(
+        "select table_name, column_name, data_type from duckdb_columns()"
+        " where schema_name = 'marts' and data_type in ('HUGEINT', 'UHUGEINT')"
+    )
+    assert wide == []
+
+
 def test_generated_bad_rows_are_quarantined_with_reasons(demo_build: DbtBuild) -> None:
     reasons = dict(
         demo_build.query(

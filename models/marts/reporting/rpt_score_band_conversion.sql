@@ -81,9 +81,9 @@ band_outcomes as (
         segment,
         score_band,
         count(*) as leads,
-        sum(case when is_mql then 1 else 0 end) as mql_leads,
-        sum(has_opportunity) as leads_with_opportunity,
-        sum(has_won_deal) as leads_with_won_deal
+        count(case when is_mql then 1 end) as mql_leads,
+        count(case when has_opportunity = 1 then 1 end) as leads_with_opportunity,
+        count(case when has_won_deal = 1 then 1 end) as leads_with_won_deal
     from lead_outcomes
     where had_opportunity_before = 0
     group by scoring_model_id, segment, score_band

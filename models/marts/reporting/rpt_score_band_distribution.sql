@@ -32,7 +32,7 @@ band_totals as (
         segment,
         score_band,
         count(*) as leads,
-        sum(case when is_mql then 1 else 0 end) as mql_leads,
+        count(case when is_mql then 1 end) as mql_leads,
         -- the decimal sum is exact, so the mean does not depend on the order rows are added in
         cast(sum(lead_score) as {{ type_double() }}) / count(*) as average_lead_score
     from lead_scores
