@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -105,6 +106,23 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def run_script(
+    script: str, *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run scripts/<script> as a user does: with the project's Python, from the project root."""
+    command = [sys.executable, str(PROJECT_ROOT / "scripts" / script), *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
+
+
+def changed_copy(database: Path, copy: Path, *statements: str) -> Path:
+    """A copy of a DuckDB file with the statements applied to it."""
+    shutil.copy(database, copy)
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return copy
+
+
 def add_rule(project: Path, seed: str, row: dict[str, str]) -> None:
     """Append a row to a rule seed of a project copy."""
     path = project / "seeds" / "rules" / f"{seed}.csv"
@@ -179,3 +197,10 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory, demo_raw_dir: Path) -> 
     build.serving_dir = work_dir / "serving"
     publish.publish(build.database, work_dir / "target", build.serving_dir, PROJECT_ROOT)
     return build
+
+
+@pytest.fixture(scope="session")
+def published_demo(demo_build: DbtBuild) -> DbtBuild:
+    """The demo build's published copy, as BI tools read it. Unlike the demo build's own file, it
+    does not change when a test rebuilds the demo (e.g. for the next day)."""
+    return dataclasses.replace(demo_build, database=demo_build.serving_dir / publish.SERVING_DATABASE_NAME)

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import publish
 import pytest
-from conftest import PROJECT_ROOT, add_rule, copy_project, generate_raw_data, table_checksums
+from conftest import PROJECT_ROOT, add_rule, copy_project, generate_raw_data, run_script, table_checksums
 
 FIRST_AS_OF = "2026-10-30"
 SECOND_AS_OF = "2026-10-31"
@@ -70,10 +70,7 @@ class Warehouse:
         )
 
     def script(self, name: str, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "scripts" / name), *args],
-            cwd=PROJECT_ROOT, env=self.env(), capture_output=True, text=True,
-        )  # fmt: skip
+        return run_script(name, *args, env=self.env())
 
 
 @dataclass(frozen=True)
@@ -278,10 +275,7 @@ def test_a_reader_of_the_build_database_gets_a_clear_error_before_dbt_starts(
     try:
         assert holder.stdout.readline().strip() == "open"
         env = {**warehouse.env(), "LEAD_SCORING_DUCKDB_PATH": str(database)}
-        result = subprocess.run(
-            [sys.executable, str(PROJECT_ROOT / "scripts" / "build.py"), "--raw-dir", str(warehouse.raw_dir)],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+        result = run_script("build.py", "--raw-dir", warehouse.raw_dir, env=env)
     finally:
         holder.kill()
         holder.wait()

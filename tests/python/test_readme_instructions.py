@@ -42,32 +42,24 @@ def test_the_readme_marks_the_duckdb_cli_and_python_instructions() -> None:
     assert {"duckdb-cli", "python"} <= readme_blocks().keys()
 
 
-def test_duckdb_cli_instructions(project_like_dir: Path, demo_build: DbtBuild) -> None:
+def test_duckdb_cli_instructions(project_like_dir: Path, published_demo: DbtBuild) -> None:
     output = run_block("duckdb-cli", project_like_dir)
-    serving = demo_build.serving_dir / "lead_scoring.duckdb"
-    publication_id = DbtBuild.query(_at(serving), "select publication_id from meta.publication")[0][0]
+    publication_id = published_demo.query("select publication_id from meta.publication")[0][0]
     assert publication_id in output
-    for model, leads, mqls in DbtBuild.query(_at(serving), (
+    for model, leads, mqls in published_demo.query(
         "select scoring_model_id, count(*), count(*) filter (where is_mql) from marts.fct_lead_scores group by all"
-    )):  # fmt: skip
+    ):  # fmt: skip
         assert re.search(rf"│ {model}\s+│\s+{leads} │\s+{mqls} │", output), output
 
 
-def test_python_instructions(project_like_dir: Path, demo_build: DbtBuild) -> None:
+def test_python_instructions(project_like_dir: Path, published_demo: DbtBuild) -> None:
     output = run_block("python", project_like_dir)
-    serving = demo_build.serving_dir / "lead_scoring.duckdb"
-    publication_id, as_of = DbtBuild.query(
-        _at(serving), "select publication_id, as_of_date from meta.publication"
-    )[0]
+    publication_id, as_of = published_demo.query("select publication_id, as_of_date from meta.publication")[0]
     assert f"('{publication_id}', datetime.date({as_of.year}, {as_of.month}, {as_of.day}))" in output
-    best = DbtBuild.query(_at(serving), "select contact_id from marts.fct_lead_scores where is_mql order by lead_score desc, contact_id limit 1")[0][0]  # fmt: skip
+    best = published_demo.query("select contact_id from marts.fct_lead_scores where is_mql order by lead_score desc, contact_id limit 1")[0][0]  # fmt: skip
     assert "contact_id" in output and "lead_score" in output and best in output
-    top_rule = DbtBuild.query(_at(serving), (
+    top_rule = published_demo.query(
         "select rule_id from marts.fct_lead_score_components where rule_kind in ('fit', 'engagement', 'inactivity')"
         " group by rule_id order by sum(points_after_caps) desc limit 1"
-    ))[0][0]  # fmt: skip
+    )[0][0]  # fmt: skip
     assert top_rule in output
-
-
-def _at(database: Path) -> DbtBuild:
-    return DbtBuild(PROJECT_ROOT, database, database.parent, database.parent)

@@ -3,13 +3,10 @@ in headless Chromium (no console errors, no network, every chart drawn)."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
-import shutil
 import struct
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,54 +14,31 @@ import duckdb
 import pandas as pd
 import pytest
 import report
-from conftest import PROJECT_ROOT, DbtBuild
+from conftest import PROJECT_ROOT, DbtBuild, changed_copy, run_script
 from headless_chromium import ChromiumError, HeadlessChromium, ensure_chromium
 
-SCRIPT = PROJECT_ROOT / "scripts" / "report.py"
 SCREENSHOT = PROJECT_ROOT / "target" / "report" / "report_screenshot.png"
 LOCAL_SCHEMES = ("file:", "data:", "about:")
 READY = "window.reportReady === true"
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=300,
-    )
+    return run_script("report.py", *args)
 
 
-def changed_copy(published: DbtBuild, tmp_path: Path, *statements: str) -> Path:
-    """A copy of the demo warehouse with the statements applied to it."""
-    database = tmp_path / "changed.duckdb"
-    shutil.copy(published.database, database)
-    with duckdb.connect(str(database)) as con:
-        for statement in statements:
-            con.execute(statement)
-    return database
-
-
-def models_of(published: DbtBuild) -> list[str]:
+def models_of(published_demo: DbtBuild) -> list[str]:
     return [
         model
-        for (model,) in published.query(
+        for (model,) in published_demo.query(
             "select distinct scoring_model_id from marts.fct_lead_scores order by 1"
         )
     ]
 
 
 @pytest.fixture(scope="module")
-def published(demo_build: DbtBuild) -> DbtBuild:
-    """The demo build's published copy, which the report reads by default."""
-    return dataclasses.replace(demo_build, database=demo_build.serving_dir / "lead_scoring.duckdb")
-
-
-@pytest.fixture(scope="module")
-def report_file(published: DbtBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report_file(published_demo: DbtBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("report") / "nested" / "lead_scoring_report.html"
-    result = run_cli("--database", published.database, "--output", output)
+    result = run_cli("--database", published_demo.database, "--output", output)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == str(output)
     return output
@@ -91,9 +65,9 @@ def browser(chromium: Path, report_file: Path) -> Iterator[HeadlessChromium]:
         yield browser
 
 
-def test_kpi_tiles_equal_the_marts(published: DbtBuild, report_html: str) -> None:
+def test_kpi_tiles_equal_the_marts(published_demo: DbtBuild, report_html: str) -> None:
     expected = {}
-    for model, leads, mqls, average in published.query(
+    for model, leads, mqls, average in published_demo.query(
         "select scoring_model_id, count(*), count(*) filter (where is_mql), avg(lead_score::double) from marts.fct_lead_scores group by 1"
     ):
         expected |= {
@@ -109,13 +83,13 @@ def test_kpi_tiles_equal_the_marts(published: DbtBuild, report_html: str) -> Non
     assert shown.keys() == expected.keys()
     for key, value in expected.items():
         assert shown[key] == pytest.approx(value, rel=1e-9), key
-    assert len(models_of(published)) == 2
-    for model in models_of(published):
+    assert len(models_of(published_demo)) == 2
+    for model in models_of(published_demo):
         assert f">{expected[(model, 'leads')]:,}</div>" in report_html
 
 
 def test_top_leads_table_lists_the_best_leads_with_their_rules(
-    published: DbtBuild, browser: HeadlessChromium
+    published_demo: DbtBuild, browser: HeadlessChromium
 ) -> None:
     rows = browser.evaluate(
         """[...document.querySelectorAll('#top-leads tbody tr')].map(row => ({
@@ -123,7 +97,7 @@ def test_top_leads_table_lists_the_best_leads_with_their_rules(
             score: row.querySelector('td.score').textContent,
             rules: [...row.querySelectorAll('.top-rules li')].map(li => li.querySelector('.rule').textContent)}))"""
     )
-    expected = published.query(
+    expected = published_demo.query(
         "select contact_id, scoring_model_id, lead_score::double from marts.fct_lead_scores order by lead_score desc, contact_id, scoring_model_id limit 20"
     )
     assert len(rows) == 20
@@ -132,7 +106,7 @@ def test_top_leads_table_lists_the_best_leads_with_their_rules(
     ]
     assert [row["score"] for row in rows] == [f"{score:.1f}" for _, _, score in expected]
     for row in rows[:5]:
-        top_rules = published.query(
+        top_rules = published_demo.query(
             f"""select rule_id from marts.fct_lead_score_components
             where contact_id = '{row["contact"]}' and scoring_model_id = '{row["model"]}'
               and rule_kind in ('fit', 'engagement', 'inactivity') and points_after_caps > 0
@@ -142,10 +116,10 @@ def test_top_leads_table_lists_the_best_leads_with_their_rules(
         assert row["rules"], "a top lead has rules that add points"
 
 
-def test_conversion_rates_and_lift_are_sums_of_counts(published: DbtBuild) -> None:
-    with duckdb.connect(str(published.database), read_only=True) as con:
+def test_conversion_rates_and_lift_are_sums_of_counts(published_demo: DbtBuild) -> None:
+    with duckdb.connect(str(published_demo.database), read_only=True) as con:
         conversion = report.conversion_by_band(report.read_conversion_rows(con))
-    expected = published.query(
+    expected = published_demo.query(
         """
         select scoring_model_id, score_band, sum(leads), sum(leads_with_opportunity),
                sum(sum(leads)) over (partition by scoring_model_id),
@@ -188,10 +162,10 @@ def test_conversion_without_leads_or_opportunities_has_no_rate() -> None:
     assert conversion.loc[("busy", "cold"), "lift"] == 0
 
 
-def test_report_says_when_there_are_no_conversions_yet(published: DbtBuild, tmp_path: Path) -> None:
+def test_report_says_when_there_are_no_conversions_yet(published_demo: DbtBuild, tmp_path: Path) -> None:
     database = changed_copy(
-        published,
-        tmp_path,
+        published_demo.database,
+        tmp_path / "changed.duckdb",
         "update marts.rpt_score_band_conversion set leads_with_opportunity = 0, leads_with_won_deal = 0",
         "update marts.rpt_score_band_conversion set leads = 0 where score_band = 'hot'",
     )
@@ -204,11 +178,11 @@ def test_report_says_when_there_are_no_conversions_yet(published: DbtBuild, tmp_
     assert page.count('<td class="num">n/a</td>') >= 2 * 4  # lift of every band, rate of the empty bands
 
 
-def test_report_is_self_contained(published: DbtBuild, report_html: str) -> None:
+def test_report_is_self_contained(published_demo: DbtBuild, report_html: str) -> None:
     # the markup, script bodies emptied: plotly.js holds URLs in strings it never loads on its own
     markup = re.sub(r"(<script\b[^>]*>).*?(</script>)", r"\1\2", report_html, flags=re.DOTALL | re.IGNORECASE)
     assert len(re.findall(r"<script\b", markup)) == 2 + 3 + len(
-        models_of(published)
+        models_of(published_demo)
     )  # flag, plotly.js, charts
     for pattern in (
         r"<script\b[^>]*\bsrc\s*=",
@@ -222,7 +196,7 @@ def test_report_is_self_contained(published: DbtBuild, report_html: str) -> None
         assert not re.search(pattern, markup, re.IGNORECASE), pattern
     # plotly.js inline exactly once, and each chart drawn by its own inline script
     assert report_html.count(report.get_plotlyjs()[:500]) == 1
-    assert report_html.count('<section class="report-chart"') == 3 + len(models_of(published))
+    assert report_html.count('<section class="report-chart"') == 3 + len(models_of(published_demo))
 
 
 def test_renders_without_console_errors_or_network(browser: HeadlessChromium, report_file: Path) -> None:
@@ -231,8 +205,8 @@ def test_renders_without_console_errors_or_network(browser: HeadlessChromium, re
     assert [url for url in browser.requests if not url.startswith(LOCAL_SCHEMES)] == []
 
 
-def test_every_chart_is_drawn(published: DbtBuild, browser: HeadlessChromium) -> None:
-    models = models_of(published)
+def test_every_chart_is_drawn(published_demo: DbtBuild, browser: HeadlessChromium) -> None:
+    models = models_of(published_demo)
     charts = browser.evaluate(
         """[...document.querySelectorAll('section.report-chart')].map(section => ({
             id: section.id,
@@ -275,8 +249,10 @@ def test_missing_database_is_a_usage_error(tmp_path: Path) -> None:
     assert not output.exists()
 
 
-def test_missing_mart_is_a_usage_error(published: DbtBuild, tmp_path: Path) -> None:
-    database = changed_copy(published, tmp_path, "drop table marts.fct_lead_score_history")
+def test_missing_mart_is_a_usage_error(published_demo: DbtBuild, tmp_path: Path) -> None:
+    database = changed_copy(
+        published_demo.database, tmp_path / "changed.duckdb", "drop table marts.fct_lead_score_history"
+    )
     output = tmp_path / "report.html"
     result = run_cli("--database", database, "--output", output)
     assert result.returncode == 2
@@ -284,17 +260,19 @@ def test_missing_mart_is_a_usage_error(published: DbtBuild, tmp_path: Path) -> N
     assert not output.exists()
 
 
-def test_header_names_the_publication_it_shows(published: DbtBuild, report_html: str) -> None:
-    publication_id, as_of_date = published.query("select publication_id, as_of_date from meta.publication")[0]
+def test_header_names_the_publication_it_shows(published_demo: DbtBuild, report_html: str) -> None:
+    publication_id, as_of_date = published_demo.query(
+        "select publication_id, as_of_date from meta.publication"
+    )[0]
     assert f"<dd>{publication_id}</dd>" in report_html
     assert f"{as_of_date:%-d %b %Y}" in report_html
     assert "not published" not in report_html
 
 
-def test_header_shows_the_publication_escaped(published: DbtBuild, tmp_path: Path) -> None:
+def test_header_shows_the_publication_escaped(published_demo: DbtBuild, tmp_path: Path) -> None:
     database = changed_copy(
-        published,
-        tmp_path,
+        published_demo.database,
+        tmp_path / "changed.duckdb",
         "create schema if not exists meta",
         """create or replace table meta.publication as select
             '<b>pub-7 & co</b>' as publication_id, timestamp '2026-11-01 06:30:00' as published_at,

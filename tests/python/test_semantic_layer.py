@@ -55,7 +55,7 @@ def test_metric_definitions_validate_against_the_published_copy(metricflow) -> N
     assert "ERRORS: 0" in result.stdout and "WARNINGS: 0" in result.stdout
 
 
-def test_lead_metrics_by_model_and_segment_equal_the_marts(metricflow, demo_build: DbtBuild) -> None:
+def test_lead_metrics_by_model_and_segment_equal_the_marts(metricflow, published_demo: DbtBuild) -> None:
     query, _, _ = metricflow
     rows = query(
         "--metrics", "leads,mql_count,average_lead_score,hot_lead_share,unqualified_lead_share",
@@ -70,7 +70,7 @@ def test_lead_metrics_by_model_and_segment_equal_the_marts(metricflow, demo_buil
     }  # fmt: skip
     expected = {
         (model, segment): (leads, mqls, float(average), float(hot), float(unqualified))
-        for model, segment, leads, mqls, average, hot, unqualified in demo_build.query(
+        for model, segment, leads, mqls, average, hot, unqualified in published_demo.query(
             """
             select scoring_model_id, segment, count(*), count(*) filter (where is_mql), avg(lead_score),
                    avg(case when score_band = 'hot' then 1.0 else 0 end),
@@ -85,7 +85,7 @@ def test_lead_metrics_by_model_and_segment_equal_the_marts(metricflow, demo_buil
         assert found[key][2:] == pytest.approx(values[2:], rel=1e-9), key
 
 
-def test_daily_metrics_follow_the_score_history(metricflow, demo_build: DbtBuild) -> None:
+def test_daily_metrics_follow_the_score_history(metricflow, published_demo: DbtBuild) -> None:
     query, _, _ = metricflow
     rows = query(
         "--metrics", "mql_count,leads", "--group-by", "metric_time__day,lead_day__scoring_model_id",
@@ -97,7 +97,7 @@ def test_daily_metrics_follow_the_score_history(metricflow, demo_build: DbtBuild
     }
     expected = {
         (str(day), model): mqls
-        for day, model, mqls in demo_build.query(
+        for day, model, mqls in published_demo.query(
             "select score_date, scoring_model_id, count(*) filter (where is_mql)"
             " from marts.fct_lead_score_history group by all"
         )
@@ -106,7 +106,7 @@ def test_daily_metrics_follow_the_score_history(metricflow, demo_build: DbtBuild
     assert len({day for day, _ in found}) > 20
 
 
-def test_conversion_rate_by_band_equals_the_conversion_mart(metricflow, demo_build: DbtBuild) -> None:
+def test_conversion_rate_by_band_equals_the_conversion_mart(metricflow, published_demo: DbtBuild) -> None:
     query, _, _ = metricflow
     rows = query("--metrics", "opportunity_conversion_rate,cohort_leads,converted_leads",
                  "--group-by", "band_cohort__score_band")  # fmt: skip
@@ -114,7 +114,7 @@ def test_conversion_rate_by_band_equals_the_conversion_mart(metricflow, demo_bui
         row["band_cohort__score_band"]: (int(row["cohort_leads"]), int(row["converted_leads"]), row["opportunity_conversion_rate"])
         for row in rows
     }  # fmt: skip
-    expected = demo_build.query(
+    expected = published_demo.query(
         "select score_band, sum(leads), sum(leads_with_opportunity) from marts.rpt_score_band_conversion group by all"
     )
     assert set(found) == {"hot", "warm", "cold", "unqualified"}

@@ -5,36 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 import validate_marts
-from conftest import PROJECT_ROOT, DbtBuild
-
-SCRIPT = PROJECT_ROOT / "scripts" / "validate_marts.py"
+from conftest import DbtBuild, changed_copy, run_script
 
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=env,
-        timeout=300,
-    )
-
-
-def broken_copy(demo_build: DbtBuild, tmp_path: Path, *statements: str) -> Path:
-    """A copy of the demo warehouse with the statements applied to it."""
-    database = tmp_path / "broken.duckdb"
-    shutil.copy(demo_build.database, database)
-    with duckdb.connect(str(database)) as con:
-        for statement in statements:
-            con.execute(statement)
-    return database
+    return run_script("validate_marts.py", *args, env=env)
 
 
 def test_demo_build_passes_and_gets_data_docs(demo_build: DbtBuild, tmp_path: Path) -> None:
@@ -102,7 +82,7 @@ def test_broken_marts_fail_naming_mart_and_column(
     statements: list[str],
     failures: list[str],
 ) -> None:
-    database = broken_copy(demo_build, tmp_path, *statements)
+    database = changed_copy(demo_build.database, tmp_path / "broken.duckdb", *statements)
     assert validate_marts.main(["--database", str(database), "--docs-dir", str(tmp_path / "docs")]) == 1
     output = capsys.readouterr().out
     for failure in failures:
@@ -111,7 +91,9 @@ def test_broken_marts_fail_naming_mart_and_column(
 
 
 def test_quiet_prints_only_the_failures(demo_build: DbtBuild, tmp_path: Path, capsys) -> None:
-    database = broken_copy(demo_build, tmp_path, "update marts.fct_lead_scores set grade = 'E'")
+    database = changed_copy(
+        demo_build.database, tmp_path / "broken.duckdb", "update marts.fct_lead_scores set grade = 'E'"
+    )
     argv = ["--database", str(database), "--docs-dir", str(tmp_path / "docs"), "--quiet"]
     assert validate_marts.main(argv) == 1
     leads = demo_build.scalar("select count(*) from marts.fct_lead_scores")
@@ -126,17 +108,20 @@ def test_missing_database_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("--database", missing, "--docs-dir", tmp_path / "docs")
     assert result.returncode == 2
     assert f"database {missing} does not exist" in result.stderr
-    # the default comes from LEAD_SCORING_DUCKDB_PATH, as for dbt
+    # the default is the published copy in LEAD_SCORING_SERVING_DIR, as for the BI tools
+    serving = tmp_path / "serving"
     result = run_cli(
-        "--docs-dir", tmp_path / "docs", env={**os.environ, "LEAD_SCORING_DUCKDB_PATH": str(missing)}
+        "--docs-dir", tmp_path / "docs", env={**os.environ, "LEAD_SCORING_SERVING_DIR": str(serving)}
     )
     assert result.returncode == 2
-    assert str(missing) in result.stderr
+    assert f"{serving / 'lead_scoring.duckdb'} does not exist" in result.stderr
     assert not (tmp_path / "docs").exists()
 
 
 def test_missing_mart_is_a_usage_error(demo_build: DbtBuild, tmp_path: Path, capsys) -> None:
-    database = broken_copy(demo_build, tmp_path, "drop table marts.rpt_score_band_distribution")
+    database = changed_copy(
+        demo_build.database, tmp_path / "broken.duckdb", "drop table marts.rpt_score_band_distribution"
+    )
     assert validate_marts.main(["--database", str(database), "--docs-dir", str(tmp_path / "docs")]) == 2
     assert "has no table marts.rpt_score_band_distribution" in capsys.readouterr().err
 
