@@ -44,6 +44,8 @@ DEFAULT_BUILD_DATABASE = os.environ.get("LEAD_SCORING_DUCKDB_PATH", "data/lead_s
 DEFAULT_SERVING_DIR = os.environ.get("LEAD_SCORING_SERVING_DIR", "data/serving")
 DEFAULT_TARGET_DIR = os.environ.get("DBT_TARGET_PATH", "target")
 SERVING_DATABASE_NAME = "lead_scoring.duckdb"
+# the published DuckDB file, which readers (scripts/show_scores.py, report.py, validate_marts.py) open
+DEFAULT_SERVING_DATABASE = os.path.join(DEFAULT_SERVING_DIR, SERVING_DATABASE_NAME)
 PARQUET_VIEWS_NAME = "parquet_views.sql"
 PARQUET_LINK_NAME = "parquet"
 RELEASES_DIR_NAME = "releases"
@@ -100,19 +102,19 @@ def passed_build(target_dir: Path) -> tuple[dict, dict]:
     return run_results, json.loads(manifest_path.read_text())
 
 
-def check_written_by(build_database: Path, run_results: dict) -> None:
-    """The build database was last written by the invocation of run_results, which finished."""
+def check_written_by(con: duckdb.DuckDBPyConnection, build_database: Path, run_results: dict) -> None:
+    """The build database (attached as `build`) was last written by the invocation of run_results,
+    which finished."""
     invocation_id = run_results["metadata"]["invocation_id"]
-    with duckdb.connect(str(build_database), read_only=True) as con:
-        tables = con.execute(
-            "select schema_name from duckdb_tables()"
-            " where table_name = 'dbt_invocation' and database_name = current_database()"
-        ).fetchall()
-        if len(tables) != 1:
-            raise PublishError(f"{build_database} has no dbt_invocation table: was it built by this project?")
-        recorded = con.execute(
-            f"select invocation_id, state from {quoted(tables[0][0])}.dbt_invocation"
-        ).fetchone()
+    tables = con.execute(
+        "select schema_name from duckdb_tables()"
+        " where table_name = 'dbt_invocation' and database_name = 'build'"
+    ).fetchall()
+    if len(tables) != 1:
+        raise PublishError(f"{build_database} has no dbt_invocation table: was it built by this project?")
+    recorded = con.execute(
+        f"select invocation_id, state from build.{quoted(tables[0][0])}.dbt_invocation"
+    ).fetchone()
     if recorded != (invocation_id, "finished"):
         raise PublishError(
             f"{build_database} was last written by dbt invocation {recorded[0]} ({recorded[1]}), not by the "
@@ -223,15 +225,24 @@ def fsync_path(path: Path) -> None:
 
 
 def write_serving_copy(
-    build_database: Path, marts: list[Mart], database_path: Path, parquet_dir: Path, metadata: dict
-) -> dict[str, int]:
-    """Copy the marts into a new DuckDB file and Parquet files; returns the rows per mart."""
+    build_database: Path,
+    run_results: dict,
+    marts: list[Mart],
+    project_dir: Path,
+    database_path: Path,
+    parquet_dir: Path,
+) -> tuple[dict, dict[str, int]]:
+    """Copy the marts into a new DuckDB file and Parquet files; returns the publication's metadata
+    and the rows per mart. The build database is attached read-only once, for the check that the
+    passed build wrote it, the metadata and the copy: no dbt run can write it in between."""
     rows: dict[str, int] = {}
     with duckdb.connect(str(database_path)) as con:
         try:
             con.execute(f"attach {sql_string(str(build_database))} as build (read_only)")
         except duckdb.IOException as error:
             raise PublishError(f"cannot read the build database {build_database}: {error}") from None
+        check_written_by(con, build_database, run_results)
+        metadata = build_metadata(con, marts, run_results, project_dir)
         con.execute(f"create schema {MART_SCHEMA}")
         for mart in marts:
             table = f"{MART_SCHEMA}.{quoted(mart.name)}"
@@ -279,17 +290,20 @@ def write_serving_copy(
     (parquet_dir / "publication.json").write_text(
         json.dumps({**metadata, "rows": rows}, indent=2, default=str) + "\n"
     )
-    return rows
+    return metadata, rows
 
 
-def build_metadata(build_database: Path, marts: list[Mart], run_results: dict, project_dir: Path) -> dict:
+def build_metadata(
+    con: duckdb.DuckDBPyConnection, marts: list[Mart], run_results: dict, project_dir: Path
+) -> dict:
+    """What meta.publication says about the build attached as `build`."""
     as_of_date = rules_versions = None
     if any(mart.name == "fct_lead_scores" for mart in marts):
-        with duckdb.connect(str(build_database), read_only=True) as con:
-            as_of_date, rules_versions = con.execute(
-                "select cast(max(as_of_date) as varchar),"
-                " string_agg(distinct rules_version, ', ' order by rules_version) from marts.fct_lead_scores"
-            ).fetchone()
+        as_of_date, rules_versions = con.execute(
+            "select cast(max(as_of_date) as varchar),"
+            " string_agg(distinct rules_version, ', ' order by rules_version)"
+            " from build.marts.fct_lead_scores"
+        ).fetchone()
     invocation_id = run_results["metadata"]["invocation_id"]
     published_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     return {
@@ -316,10 +330,6 @@ def publish(
     marts = marts_of(manifest)
     if not build_database.exists():
         raise PublishError(f"the build database {build_database} does not exist")
-    try:
-        check_written_by(build_database, run_results)
-    except duckdb.IOException as error:
-        raise PublishError(f"cannot read the build database {build_database}: {error}") from None
     serving_dir.mkdir(parents=True, exist_ok=True)
     releases_dir = serving_dir / RELEASES_DIR_NAME
     releases_dir.mkdir(exist_ok=True)
@@ -330,14 +340,15 @@ def publish(
 
     with publish_lock(serving_dir):
         remove_leftovers(serving_dir)
-        metadata = build_metadata(build_database, marts, run_results, project_dir)
-        publication_id = metadata["publication_id"]
         staged_database = serving_dir / f".{SERVING_DATABASE_NAME}.{os.getpid()}.tmp"
-        staged_release = releases_dir / f"{publication_id}.tmp"
+        staged_release = releases_dir / f"{os.getpid()}.tmp"
         staged_link = serving_dir / f".{PARQUET_LINK_NAME}.{os.getpid()}.tmp"
         try:
             staged_release.mkdir()
-            rows = write_serving_copy(build_database, marts, staged_database, staged_release, metadata)
+            metadata, rows = write_serving_copy(
+                build_database, run_results, marts, project_dir, staged_database, staged_release
+            )
+            publication_id = metadata["publication_id"]
             fsync_path(staged_database)
             release = releases_dir / publication_id
             staged_release.rename(release)
@@ -398,8 +409,9 @@ def current_publication(serving_dir: Path) -> dict | None:
     if not database.exists():
         return None
     with duckdb.connect(str(database), read_only=True) as con:
-        columns = [column[0] for column in con.execute("select * from meta.publication").description]
-        return dict(zip(columns, con.execute("select * from meta.publication").fetchone(), strict=True))
+        cursor = con.execute("select * from meta.publication")
+        columns = [column[0] for column in cursor.description]
+        return dict(zip(columns, cursor.fetchone(), strict=True))
 
 
 def describe_current(serving_dir: Path) -> str:

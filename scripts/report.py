@@ -30,9 +30,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
+from publish import DEFAULT_SERVING_DATABASE
 
-SERVING_DIR = os.environ.get("LEAD_SCORING_SERVING_DIR", "data/serving")
-DEFAULT_DATABASE = str(Path(SERVING_DIR) / "lead_scoring.duckdb")
 DEFAULT_OUTPUT = "target/report/lead_scoring_report.html"
 REQUIRED_TABLES = (
     "marts.fct_lead_scores",
@@ -983,7 +982,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--database",
-        default=DEFAULT_DATABASE,
+        default=DEFAULT_SERVING_DATABASE,
         help="DuckDB file (default: $LEAD_SCORING_SERVING_DIR/lead_scoring.duckdb, now %(default)s)",
     )
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help="HTML file to write (default: %(default)s)")

@@ -7,16 +7,12 @@ quarantine counts from the build's own file, both read-only.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import duckdb
+from publish import DEFAULT_BUILD_DATABASE, DEFAULT_SERVING_DATABASE
 
-DEFAULT_DATABASE = os.environ.get("LEAD_SCORING_DUCKDB_PATH", "data/lead_scoring.duckdb")
-DEFAULT_SERVING_DATABASE = os.path.join(
-    os.environ.get("LEAD_SCORING_SERVING_DIR", "data/serving"), "lead_scoring.duckdb"
-)
 MART_TABLES = (
     "marts.fct_lead_scores",
     "marts.fct_lead_score_components",
@@ -45,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--database",
-        default=DEFAULT_DATABASE,
+        default=DEFAULT_BUILD_DATABASE,
         help="the build's DuckDB file, for quarantine counts (default: %(default)s)",
     )
     parser.add_argument(

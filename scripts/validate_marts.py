@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import functools
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+from publish import DEFAULT_SERVING_DATABASE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 # great_expectations is imported inside the functions that need it: importing it
 # takes seconds, which --help and the usage errors need not wait for.
 
-# the published copy (scripts/publish.py): what BI tools read
-SERVING_DIR = os.environ.get("LEAD_SCORING_SERVING_DIR", "data/serving")
-DEFAULT_DATABASE = os.path.join(SERVING_DIR, "lead_scoring.duckdb")
 DEFAULT_DOCS_DIR = "target/gx_data_docs"
 DOCS_SITE = "lead_scoring_marts"
 MARTS = (
@@ -127,7 +124,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database", default=DEFAULT_DATABASE, help="DuckDB file (default: %(default)s)")
+    parser.add_argument(
+        "--database",
+        default=DEFAULT_SERVING_DATABASE,
+        help="published DuckDB file (default: %(default)s)",
+    )
     parser.add_argument(
         "--docs-dir",
         default=DEFAULT_DOCS_DIR,

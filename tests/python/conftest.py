@@ -132,19 +132,19 @@ def add_rule(project: Path, seed: str, row: dict[str, str]) -> None:
         csv.writer(handle, lineterminator="\n").writerow([row.get(column, "") for column in header])
 
 
+def checksum_sql(relation: str) -> str:
+    """A query for an order-independent checksum of all rows of a relation (a table, or e.g.
+    `read_parquet(?)`)."""
+    return f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), '')) from {relation} as t"
+
+
 def table_checksums(database: Path, schema: str = "marts") -> dict[str, str]:
     """An order-independent checksum of every table in a schema of a DuckDB file."""
     with duckdb.connect(str(database), read_only=True) as con:
         tables = [row[0] for row in con.execute(
             "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
         ).fetchall()]  # fmt: skip
-        return {
-            table: con.execute(
-                f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
-                f" from {schema}.{table} as t"
-            ).fetchone()[0]
-            for table in tables
-        }
+        return {table: con.execute(checksum_sql(f"{schema}.{table}")).fetchone()[0] for table in tables}
 
 
 def generate_raw_data(output_dir: Path, contacts: int, events: int, seed: int = 7) -> Path:

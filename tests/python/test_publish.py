@@ -18,7 +18,15 @@ from pathlib import Path
 import duckdb
 import publish
 import pytest
-from conftest import PROJECT_ROOT, add_rule, copy_project, generate_raw_data, run_script, table_checksums
+from conftest import (
+    PROJECT_ROOT,
+    add_rule,
+    checksum_sql,
+    copy_project,
+    generate_raw_data,
+    run_script,
+    table_checksums,
+)
 
 FIRST_AS_OF = "2026-10-30"
 SECOND_AS_OF = "2026-10-31"
@@ -97,11 +105,7 @@ def parquet_checksums(serving_dir: Path) -> dict[str, str]:
     release = (serving_dir / publish.PARQUET_LINK_NAME).resolve()
     with duckdb.connect() as con:
         return {
-            path.stem: con.execute(
-                "select md5(coalesce(string_agg(cast(t as varchar), chr(10) order by cast(t as varchar)), ''))"
-                " from read_parquet(?) as t",
-                [str(path)],
-            ).fetchone()[0]
+            path.stem: con.execute(checksum_sql("read_parquet(?)"), [str(path)]).fetchone()[0]
             for path in sorted(release.glob("*.parquet"))
         }
 
