@@ -14,11 +14,13 @@ DEMO_CONTACTS := 5000
 DEMO_EVENTS := 250000
 # dbt vars for `make build`, as YAML: make build DBT_VARS='{as_of_date: "2026-10-31"}'
 DBT_VARS :=
+# the git ref `make impact` compares the working tree's rule seeds with: make impact BASE=origin/main
+BASE := HEAD
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build publish report test lint validate docs data clean help
+.PHONY: build publish report impact test lint validate docs data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -46,6 +48,9 @@ publish: $(VENV)/.synced  ## publish the last dbt build again (only if it passed
 
 report: $(VENV)/.synced  ## write the HTML report of the published scores to target/report/
 	$(PYTHON) scripts/report.py
+
+impact: $(VENV)/.synced $(RAW_DIR)/events  ## what the working tree's rule seeds change against BASE (default HEAD): target/impact/
+	$(PYTHON) scripts/rule_impact.py --base $(BASE) --raw-dir $(RAW_DIR) --vars '$(or $(DBT_VARS),{})'
 
 test: $(VENV)/.synced  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest
 	$(PYTHON) scripts/run_checks.py

@@ -51,11 +51,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not isinstance(args.vars, dict):
         parser.error("--vars must be a YAML mapping, e.g. '{as_of_date: \"2026-10-31\"}'")
     if args.raw_dir:
-        location = str(args.raw_dir).replace("'", "''")
-        args.vars["raw_external_location"] = (
-            f"read_parquet('{location}/{{name}}/*.parquet', union_by_name = true)"
-        )
+        args.vars["raw_external_location"] = raw_parquet_location(args.raw_dir)
     return args
+
+
+def raw_parquet_location(raw_dir: Path) -> str:
+    """The raw_external_location var for raw tables stored as <raw dir>/<table>/*.parquet."""
+    location = str(raw_dir).replace("'", "''")
+    return f"read_parquet('{location}/{{name}}/*.parquet', union_by_name = true)"
 
 
 def build_database_is_free(database: Path, serving_dir: Path) -> bool:
