@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import rule_impact
 import yaml
-from conftest import AS_OF_DATE, add_rule, copy_project, run_script
+from conftest import AS_OF_DATE, PROJECT_ROOT, add_rule, copy_project, run_script
 
 GIT_IDENTITY = ("-c", "user.name=Rule Impact Tests", "-c", "user.email=tests@example.com")
 
@@ -410,3 +410,27 @@ def test_markdown_stays_within_a_pull_request_comment():
     assert "… and 25 more rows (see the HTML report)" in markdown
     assert len(markdown) < rule_impact.MARKDOWN_MAX_CHARS
     assert io.StringIO(markdown).readline().startswith("## Rule impact: head vs base")
+
+
+def test_ci_definitions_run_make_impact_on_rule_changes():
+    """The GitHub Actions workflow and the README's GitLab CI job run `make impact` against the target
+    branch when seeds change, publish the Markdown, and fail on a non-zero exit."""
+    workflow = yaml.safe_load((PROJECT_ROOT / ".github" / "workflows" / "rule-impact.yml").read_text())
+    assert set(workflow[True]["pull_request"]["paths"]) == {
+        "seeds/**",
+        "dbt_project.yml",
+    }  # `on:` reads as True
+    steps = workflow["jobs"]["rule-impact"]["steps"]
+    impact_step = next(step for step in steps if step.get("id") == "impact")
+    assert "make impact BASE=origin/${{ github.base_ref }}" in impact_step["run"]
+    comment = next(step for step in steps if step.get("uses", "").startswith("actions/github-script"))
+    assert "target/impact/rule_impact.md" in comment["with"]["script"]
+    assert steps[-1]["if"] == "steps.impact.outputs.exit_code != '0'"
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    gitlab_block = readme.split("```yaml\nrule-impact:")[1].split("```")[0]
+    job = yaml.safe_load("rule-impact:" + gitlab_block)["rule-impact"]
+    script = "\n".join(job["script"])
+    assert 'make impact BASE="origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in script
+    assert "body@target/impact/rule_impact.md" in script and script.endswith("exit $status")
+    assert job["rules"][0]["changes"] == ["seeds/**/*", "dbt_project.yml"]
