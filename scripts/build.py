@@ -44,15 +44,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-publish", action="store_true", help="build and test only")
     parser.add_argument("dbt_args", nargs="*", help="more arguments for dbt build, after --")
     args = parser.parse_args(argv)
-    try:
-        args.vars = yaml.safe_load(args.vars) or {}
-    except yaml.YAMLError as error:
-        parser.error(f"--vars is not YAML: {error}")
-    if not isinstance(args.vars, dict):
-        parser.error("--vars must be a YAML mapping, e.g. '{as_of_date: \"2026-10-31\"}'")
+    args.vars = parse_vars(parser, args.vars)
     if args.raw_dir:
         args.vars["raw_external_location"] = raw_parquet_location(args.raw_dir)
     return args
+
+
+def parse_vars(parser: argparse.ArgumentParser, text: str) -> dict:
+    """The --vars option: dbt vars as a YAML mapping (argparse's usage error otherwise)."""
+    try:
+        dbt_vars = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        parser.error(f"--vars is not YAML: {error}")
+    if not isinstance(dbt_vars, dict):
+        parser.error("--vars must be a YAML mapping, e.g. '{as_of_date: \"2026-10-31\"}'")
+    return dbt_vars
 
 
 def raw_parquet_location(raw_dir: Path) -> str:

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import yaml
-from build import raw_parquet_location
+from build import parse_vars, raw_parquet_location
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 from report import (
@@ -1000,18 +1000,8 @@ def summary_rows(impact: Impact) -> list[list[Any]]:
     return rows
 
 
-SUMMARY_HEADER = [
-    "Model",
-    "Rules version",
-    "Leads",
-    "MQLs",
-    "MQL change",
-    "Became MQL",
-    "Stopped",
-    "Band changed",
-    "Mean score",
-    "KS D",
-]
+SUMMARY_HEADER = ["Model", "Rules version", "Leads", "MQLs", "MQL change", "Became MQL", "Stopped",
+                  "Band changed", "Mean score", "KS D"]  # fmt: skip
 
 
 def migration_matrix(migrations: pd.DataFrame, bands: list[str]) -> tuple[list[str], list[list[Any]]]:
@@ -1040,6 +1030,32 @@ def band_order(impact: Impact, model: str) -> list[str]:
         if band not in bands:
             bands.append(band)
     return bands
+
+
+RULE_HEADER = ["Model", "Rule", "Kind", "Points before", "Points after", "Change", "Leads before",
+               "Leads after"]  # fmt: skip
+
+
+def rules_that_changed(impact: Impact) -> pd.DataFrame:
+    """The rules whose total points or number of leads differ between the two builds."""
+    rules = impact.rules
+    return rules[(rules.points_change.abs() > 1e-9) | (rules.base_leads != rules.head_leads)]
+
+
+def rule_rows(rules: pd.DataFrame, code: bool = False) -> list[list[Any]]:
+    return [
+        [
+            rule.scoring_model_id,
+            f"`{rule.rule_id}`" if code else rule.rule_id,
+            rule.rule_kind,
+            number(rule.base_points),
+            number(rule.head_points),
+            signed(rule.points_change),
+            f"{rule.base_leads:,}",
+            f"{rule.head_leads:,}",
+        ]
+        for rule in rules.itertuples()
+    ]
 
 
 def render_markdown(impact: Impact, html_name: str = "rule_impact.html") -> str:
@@ -1096,9 +1112,7 @@ def render_markdown(impact: Impact, html_name: str = "rule_impact.html") -> str:
     if not impact.scored:
         return "\n".join(lines)
 
-    changed_rules = impact.rules[
-        (impact.rules.points_change.abs() > 1e-9) | (impact.rules.base_leads != impact.rules.head_leads)
-    ]
+    changed_rules = rules_that_changed(impact)
     lines += ["### Points by rule", ""]
     if changed_rules.empty:
         lines.append("No rule's total points or leads changed.")
@@ -1108,34 +1122,7 @@ def render_markdown(impact: Impact, html_name: str = "rule_impact.html") -> str:
         )
         lines.append("")
         shown = changed_rules.head(MARKDOWN_TOP_RULES)
-        lines.append(
-            md_table(
-                [
-                    "Model",
-                    "Rule",
-                    "Kind",
-                    "Points before",
-                    "Points after",
-                    "Change",
-                    "Leads before",
-                    "Leads after",
-                ],
-                [
-                    [
-                        r.scoring_model_id,
-                        f"`{r.rule_id}`",
-                        r.rule_kind,
-                        number(r.base_points),
-                        number(r.head_points),
-                        signed(r.points_change),
-                        f"{r.base_leads:,}",
-                        f"{r.head_leads:,}",
-                    ]
-                    for r in shown.itertuples()
-                ],
-                "lllrrrrr",
-            )
-        )
+        lines.append(md_table(RULE_HEADER, rule_rows(shown, code=True), "lllrrrrr"))
         if len(changed_rules) > len(shown):
             lines.append(f"\n… and {len(changed_rules) - len(shown)} more rules in the HTML report.")
     lines.append("")
@@ -1419,37 +1406,7 @@ def render_html(impact: Impact, markdown_summary: str) -> str:
             )
         )
         charts = 3
-        changed = impact.rules[
-            (impact.rules.points_change.abs() > 1e-9) | (impact.rules.base_leads != impact.rules.head_leads)
-        ]
-        sections.append(
-            html_table(
-                [
-                    "Model",
-                    "Rule",
-                    "Kind",
-                    "Points before",
-                    "Points after",
-                    "Change",
-                    "Leads before",
-                    "Leads after",
-                ],
-                [
-                    [
-                        r.scoring_model_id,
-                        r.rule_id,
-                        r.rule_kind,
-                        number(r.base_points),
-                        number(r.head_points),
-                        signed(r.points_change),
-                        f"{r.base_leads:,}",
-                        f"{r.head_leads:,}",
-                    ]
-                    for r in changed.itertuples()
-                ],
-                {3, 4, 5, 6, 7},
-            )
-        )
+        sections.append(html_table(RULE_HEADER, rule_rows(rules_that_changed(impact)), {3, 4, 5, 6, 7}))
         segment_rows = [
             [
                 s.scoring_model_id,
@@ -1630,12 +1587,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--always-score", action="store_true", help="build and compare even when the seeds are the same"
     )
     args = parser.parse_args(argv)
-    try:
-        args.vars = yaml.safe_load(args.vars) or {}
-    except yaml.YAMLError as error:
-        parser.error(f"--vars is not YAML: {error}")
-    if not isinstance(args.vars, dict):
-        parser.error("--vars must be a YAML mapping, e.g. '{as_of_date: \"2026-10-31\"}'")
+    args.vars = parse_vars(parser, args.vars)
     return args
 
 
