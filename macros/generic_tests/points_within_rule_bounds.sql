@@ -2,7 +2,8 @@
     its points; an engagement rule at most its max_points (in the direction of its points); an
     inactivity rule between its max_penalty and 0; and each rule group's total, cut included,
     within the group's min_points and max_points. A component of a rule that is not in the rules
-    fails too. Returns one row per breach, with a `problem`. -#}
+    of its scoring model fails too. Rules are keyed by scoring model and rule_id (a challenger
+    keeps its champion's rule ids). Returns one row per breach, with a `problem`. -#}
 {% test points_within_rule_bounds(model, fit_rules, engagement_rules, inactivity_rules, rule_groups) %}
 {%- set text = dbt.type_string() -%}
 
@@ -43,11 +44,17 @@ rule_breaches as (
         end as bound_text
     from components
     left join {{ fit_rules }} as fit_rules
-        on components.rule_kind = 'fit' and components.rule_id = fit_rules.rule_id
+        on components.rule_kind = 'fit'
+        and components.scoring_model_id = fit_rules.scoring_model_id
+        and components.rule_id = fit_rules.rule_id
     left join {{ engagement_rules }} as engagement_rules
-        on components.rule_kind = 'engagement' and components.rule_id = engagement_rules.rule_id
+        on components.rule_kind = 'engagement'
+        and components.scoring_model_id = engagement_rules.scoring_model_id
+        and components.rule_id = engagement_rules.rule_id
     left join {{ inactivity_rules }} as inactivity_rules
-        on components.rule_kind = 'inactivity' and components.rule_id = inactivity_rules.rule_id
+        on components.rule_kind = 'inactivity'
+        and components.scoring_model_id = inactivity_rules.scoring_model_id
+        and components.rule_id = inactivity_rules.rule_id
 
 ),
 

@@ -116,7 +116,7 @@ rule_activity_counted as (
         case
             when max_occurrences is null then occurrences
             else least(occurrences, greatest(0, max_occurrences - coalesce(sum(occurrences) over (
-                partition by score_date, contact_id, rule_id, floor(age_days / window_days)
+                partition by score_date, contact_id, scoring_model_id, rule_id, floor(age_days / window_days)
                 order by event_date desc
                 rows between unbounded preceding and 1 preceding
             ), 0)))
@@ -179,6 +179,7 @@ last_activity as (
         scoring_contacts.score_date,
         scoring_contacts.contact_id,
         scoring_contacts.created_date,
+        inactivity_rules.scoring_model_id,
         inactivity_rules.rule_id,
         last_activity_by_key.last_activity_date
     from scoring_contacts
@@ -207,7 +208,8 @@ inactive_periods as (
         ) / inactivity_rules.period_days) as periods
     from last_activity
     inner join inactivity_rules
-        on last_activity.rule_id = inactivity_rules.rule_id
+        on last_activity.scoring_model_id = inactivity_rules.scoring_model_id
+        and last_activity.rule_id = inactivity_rules.rule_id
 
 ),
 

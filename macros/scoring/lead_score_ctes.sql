@@ -1,6 +1,7 @@
 {#- CTEs ending in `lead_scores`: one row per contact, scoring model and score date with the
     fit, engagement and lead scores summed from the components, and the grade, band and MQL
-    status they earn in the lead's segment. Contacts without components score 0.
+    status they earn in the lead's segment, and the model's champion (itself, or the model a
+    challenger challenges). Contacts without components score 0.
     Needs the CTEs `scoring_contacts` and the components CTE named by `components` before it. -#}
 {% macro lead_score_ctes(components) -%}
 
@@ -58,6 +59,8 @@ lead_score_totals as (
         scoring_contacts.score_date,
         scoring_contacts.contact_id,
         score_models.scoring_model_id,
+        score_models.champion_model_id,
+        score_models.is_champion,
         scoring_contacts.company_id,
         scoring_contacts.email_domain,
         scoring_contacts.segment,
@@ -80,6 +83,8 @@ lead_scores as (
         lead_score_totals.score_date,
         lead_score_totals.contact_id,
         lead_score_totals.scoring_model_id,
+        lead_score_totals.champion_model_id,
+        lead_score_totals.is_champion,
         lead_score_totals.company_id,
         lead_score_totals.email_domain,
         lead_score_totals.segment,

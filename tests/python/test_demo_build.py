@@ -6,15 +6,21 @@ from conftest import DbtBuild
 
 MART_COLUMNS = {
     "fct_lead_scores": {
-        "contact_id", "scoring_model_id", "fit_score", "engagement_score", "lead_score", "grade", "score_band",
-        "segment", "is_mql", "first_mql_at", "last_activity_at", "rules_version",
+        "contact_id", "scoring_model_id", "champion_model_id", "is_champion", "fit_score", "engagement_score",
+        "lead_score", "grade", "score_band", "segment", "is_mql", "first_mql_at", "last_activity_at", "rules_version",
     },
     "fct_lead_score_components": {
         "contact_id", "scoring_model_id", "rule_id", "occurrences", "raw_points", "decay_factor",
         "points_after_decay", "points_after_caps",
     },
-    "fct_lead_score_history": {"contact_id", "scoring_model_id", "score_date", "lead_score", "score_band", "is_mql"},
-    "fct_lead_score_transitions": {"contact_id", "scoring_model_id", "from_score_band", "to_score_band", "transitioned_on"},
+    "fct_lead_score_history": {
+        "contact_id", "scoring_model_id", "champion_model_id", "is_champion", "score_date", "lead_score",
+        "score_band", "is_mql",
+    },
+    "fct_lead_score_transitions": {
+        "contact_id", "scoring_model_id", "champion_model_id", "is_champion", "from_score_band", "to_score_band",
+        "transitioned_on",
+    },
     "rpt_score_band_distribution": {"scoring_model_id", "segment", "score_band", "leads", "share_of_segment"},
     "rpt_score_band_conversion": {"scoring_model_id", "score_band", "leads", "leads_with_opportunity", "leads_with_won_deal"},
 }  # fmt: skip

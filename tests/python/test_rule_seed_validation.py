@@ -37,7 +37,13 @@ def build_rules(tmp_path: Path) -> DbtBuild:
 @pytest.mark.parametrize(
     ("seed", "line", "column", "value", "expected"),
     [
-        ("scoring_fit_rules", 3, "rule_id", "fit_platform_seniority_manager", "appears more than once"),
+        (
+            "scoring_fit_rules",
+            3,
+            "rule_id",
+            "fit_platform_seniority_manager",
+            "'fit_platform_seniority_manager' appears more than once for scoring_model_id + rule_id",
+        ),
         ("scoring_fit_rules", 4, "operator", "equal", "'equal' is not one of: equals, not_equals"),
         ("scoring_fit_rules", 5, "attribute", "shoe_size", "'shoe_size' is not one of: job_title"),
         ("scoring_fit_rules", 6, "points", "ten", "'ten' is not a number"),
@@ -92,3 +98,25 @@ def test_valid_seeds_pass(tmp_path: Path) -> None:
     build = build_rules(tmp_path)
     result = build.run("build", *RULES_ONLY)
     assert result.success, errors_of(result)
+
+
+def test_a_rule_id_repeats_in_another_scoring_model(tmp_path: Path) -> None:
+    """Rule ids are unique per scoring model, so that a challenger keeps its champion's."""
+    build = build_rules(tmp_path)
+    path = build.project_dir / "seeds" / "rules" / "scoring_fit_rules.csv"
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    analytics_row = next(row for row in rows if row[1] == "analytics" and row[2] == "seniority")
+    with path.open("a", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow(
+            ["fit_platform_seniority_manager", *analytics_row[1:]]
+        )
+
+    result = build.run("build", *RULES_ONLY)
+    assert result.success, errors_of(result)
+    assert (
+        build.scalar(
+            "select count(*) from staging.stg_scoring_rules__fit_rules where rule_id = 'fit_platform_seniority_manager'"
+        )
+        == 2
+    )

@@ -122,3 +122,20 @@ def test_conversion_rate_by_band_equals_the_conversion_mart(metricflow, publishe
         assert found[band][:2] == (leads, converted), band
         if leads:
             assert float(found[band][2]) == pytest.approx(converted / leads, rel=1e-9), band
+
+
+def test_champion_dimensions_split_the_leads(metricflow, published_demo: DbtBuild) -> None:
+    query, _, _ = metricflow
+    rows = query("--metrics", "leads", "--group-by", "lead_day__champion_model_id,lead_day__is_champion")
+    found = {
+        (row["lead_day__champion_model_id"], row["lead_day__is_champion"].lower()): int(row["leads"])
+        for row in rows
+    }
+    expected = {
+        (model, str(is_champion).lower()): leads
+        for model, is_champion, leads in published_demo.query(
+            "select champion_model_id, is_champion, count(*) from marts.fct_lead_scores group by all"
+        )
+    }
+    assert found == expected
+    assert all(is_champion == "true" for _, is_champion in expected)  # the demo rules have no challenger

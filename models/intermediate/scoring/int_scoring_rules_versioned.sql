@@ -1,8 +1,14 @@
 {#- The rules_version of each scoring model: a hash of every seed row that shapes its scores,
     its own rule rows and the shared mappings, so that any change to them gives a new version
-    and a reordering of rows does not. -#}
+    and a reordering of rows does not. The hash is of content only: the model's own id (and
+    its name, description and challenger_of) are left out, so a challenger forked unchanged
+    from its champion has the champion's version, and a promoted challenger keeps its own. -#}
 {%- set model_seeds = ['scoring_models', 'scoring_fit_rules', 'scoring_engagement_rules', 'scoring_inactivity_rules',
                        'scoring_rule_groups', 'scoring_score_bands', 'scoring_mql_thresholds', 'scoring_grades'] -%}
+{#- columns that name a model rather than shape its scores -#}
+{%- set naming_columns = {
+    'scoring_models': ['scoring_model_id', 'scoring_model_name', 'challenger_of', 'description'],
+} -%}
 {%- set shared_seeds = ['scoring_decay_policies', 'event_types', 'page_categories', 'content_types', 'email_domains',
                         'company_size_bands', 'revenue_bands', 'countries'] -%}
 
@@ -17,9 +23,10 @@ scoring_models as (
 seed_rows as (
 
     {%- for seed in model_seeds %}
+        {%- set content = row_text(ref(seed), exclude=naming_columns.get(seed, ['scoring_model_id'])) %}
         select
             trim(scoring_model_id) as scoring_model_id,
-            {{ dbt.concat(["'" ~ seed ~ ":'", row_text(ref(seed))]) }} as row_text
+            {{ dbt.concat(["'" ~ seed ~ ":'", content]) }} as row_text
         from {{ ref(seed) }}
         union all
     {%- endfor %}

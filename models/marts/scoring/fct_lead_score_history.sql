@@ -1,7 +1,10 @@
 {#- Point-in-time scores: one row per contact, scoring model and day. A full refresh scores every
     day from history_start_date (default: as_of_date - history_days) to as_of_date; a daily run
     scores the days since the last run plus history_lookback_days, so events that arrive late
-    are counted while older days, and the first-MQL dates read from them, stay as they were. -#}
+    are counted while older days, and the first-MQL dates read from them, stay as they were.
+    A new scoring model (e.g. a challenger) gets rows from the days a run scores on; a full
+    refresh scores it over the whole history. The columns are fixed (on_schema_change='fail'):
+    after a change to them, run once with --full-refresh. -#}
 {{
     config(
         materialized='incremental',
@@ -57,6 +60,8 @@ final as (
         lead_scores.score_date,
         lead_scores.contact_id,
         lead_scores.scoring_model_id,
+        lead_scores.champion_model_id,
+        lead_scores.is_champion,
         lead_scores.segment,
 
         -- scores

@@ -13,6 +13,8 @@ with_previous as (
     select
         contact_id,
         scoring_model_id,
+        champion_model_id,
+        is_champion,
         score_date,
         segment,
         lead_score,
@@ -52,6 +54,8 @@ final as (
             as lead_score_transition_id,
         contact_id,
         scoring_model_id,
+        champion_model_id,
+        is_champion,
         segment,
 
         -- what changed

@@ -79,6 +79,8 @@ final as (
         {{ dbt.concat(['lead_scores.contact_id', "'|'", 'lead_scores.scoring_model_id']) }} as lead_score_id,
         lead_scores.contact_id,
         lead_scores.scoring_model_id,
+        lead_scores.champion_model_id,
+        lead_scores.is_champion,
         lead_scores.company_id,
         lead_scores.email_domain,
         lead_scores.segment,

@@ -1,5 +1,5 @@
 {{ validate_seed('scoring_engagement_rules', 'rule_id', [
-    {'column': 'rule_id', 'required': true, 'unique': true},
+    {'column': 'rule_id', 'required': true, 'unique': ['scoring_model_id', 'rule_id']},
     {'column': 'scoring_model_id', 'required': true, 'references': {'seed': 'scoring_models', 'column': 'scoring_model_id'}},
     {'column': 'rule_group', 'required': true},
     {'column': 'event_type', 'required': true, 'references': {'seed': 'event_types', 'column': 'event_type'}},

@@ -15,7 +15,7 @@
 {%- endset -%}
 
 {{ validate_seed('scoring_fit_rules', 'rule_id', [
-    {'column': 'rule_id', 'required': true, 'unique': true},
+    {'column': 'rule_id', 'required': true, 'unique': ['scoring_model_id', 'rule_id']},
     {'column': 'scoring_model_id', 'required': true, 'references': {'seed': 'scoring_models', 'column': 'scoring_model_id'}},
     {'column': 'rule_group', 'required': true},
     {'column': 'attribute', 'required': true, 'accepted_values': fit_attributes().keys() | list},
