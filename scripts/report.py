@@ -300,6 +300,7 @@ def read_top_leads(con: duckdb.DuckDBPyConnection, limit: int = TOP_LEADS) -> pd
             select contact_id, scoring_model_id, segment, grade, score_band, band_rank,
                    lead_score::double as lead_score
             from marts.fct_lead_scores
+            where is_champion  -- challengers are scored for comparison, not called
             order by lead_score desc, contact_id, scoring_model_id
             limit {int(limit)}
         ),

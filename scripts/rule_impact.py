@@ -342,8 +342,24 @@ def diff_seeds(base: Side, head: Side) -> list[SeedDiff]:
 # --- the two builds -----------------------------------------------------------------------------------
 
 
-def prepare_project(project_dir: Path, side: Side, side_dir: Path) -> Path:
-    """A copy of the project's models and macros with the side's seeds, in side_dir/project."""
+def with_new_columns(base: bytes, head: bytes) -> bytes:
+    """The base seed with the columns only the head's version has, empty: the working tree's models
+    may read a column the base ref's seeds predate (a new optional column such as challenger_of)."""
+    header, rows = read_csv_rows(base)
+    head_header, _ = read_csv_rows(head)
+    added = [column for column in head_header if column not in header]
+    if not added or not header:
+        return base
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=[*header, *added], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return output.getvalue().encode()
+
+
+def prepare_project(project_dir: Path, side: Side, side_dir: Path, head: Side | None = None) -> Path:
+    """A copy of the project's models and macros with the side's seeds, in side_dir/project. For the
+    base side (head given), the seed CSVs get the head's new columns and the seeds' YAML is the head's."""
     if side_dir.exists():
         shutil.rmtree(side_dir)
     project = side_dir / "project"
@@ -355,7 +371,14 @@ def prepare_project(project_dir: Path, side: Side, side_dir: Path) -> Path:
         elif source.exists():
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, project / name)
-    for relative, content in side.seeds.items():
+    seeds = dict(side.seeds)
+    if head:
+        # the seeds' properties (column types, docs) are the working tree's, as the models are
+        seeds = {path: content for path, content in seeds.items() if path.endswith(".csv")}
+        seeds |= {path: content for path, content in head.seeds.items() if not path.endswith(".csv")}
+    for relative, content in seeds.items():
+        if head and relative.endswith(".csv") and relative in head.seeds:
+            content = with_new_columns(content, head.seeds[relative])
         path = project / SEEDS_DIR / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
@@ -417,13 +440,13 @@ def build_failure(side: Side, side_dir: Path, log: Path, returncode: int) -> str
 
 
 def build_both(
-    project_dir: Path, output_dir: Path, sides: list[Side], dbt_vars: dict[str, Any]
+    project_dir: Path, output_dir: Path, base: Side, head: Side, dbt_vars: dict[str, Any]
 ) -> dict[str, Path]:
     """Build both sides at once (dbt is mostly single-threaded Python); the database file of each."""
     started = []
-    for side in sides:
+    for side in (base, head):
         side_dir = output_dir / side.name
-        project = prepare_project(project_dir, side, side_dir)
+        project = prepare_project(project_dir, side, side_dir, head=head if side is base else None)
         started.append((side, side_dir, *start_build(side_dir, project, dbt_vars)))
     failures = []
     for side, side_dir, process, log in started:
@@ -1627,7 +1650,7 @@ def run(args: argparse.Namespace) -> Impact:
         file=sys.stderr,
         flush=True,
     )
-    databases = build_both(project_dir, output_dir, [base, head], dbt_vars)
+    databases = build_both(project_dir, output_dir, base, head, dbt_vars)
     impact.scored = True
     compare(impact, databases)
     impact.guardrails = evaluate_guardrails(impact, guardrails, min_segment_leads(head.project_yaml))
