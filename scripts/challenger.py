@@ -160,11 +160,17 @@ def renamed(seed: Seed, record: Record, model: str) -> list[str]:
 def write_seeds(seeds: list[Seed]) -> None:
     """Write every seed beside its file first, then move each into place."""
     written = []
-    for seed in seeds:
-        temporary = seed.path.with_name(f".{seed.path.name}.tmp")
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
-            handle.write(seed.text())
-        written.append((temporary, seed.path))
+    try:
+        for seed in seeds:
+            temporary = seed.path.with_name(f".{seed.path.name}.tmp")
+            written.append((temporary, seed.path))
+            with temporary.open("w", newline="", encoding="utf-8") as handle:
+                handle.write(seed.text())
+    except BaseException:
+        # a seed that cannot be written leaves every file as it was, and no temporary behind
+        for temporary, _path in written:
+            temporary.unlink(missing_ok=True)
+        raise
     for temporary, path in written:
         os.replace(temporary, path)
 

@@ -232,10 +232,6 @@ class SeedDiff:
     rows: list[RowChange] = field(default_factory=list)
     note: str = ""
 
-    @property
-    def name(self) -> str:
-        return self.seed.rsplit("/", 1)[-1]
-
 
 def read_csv_rows(content: bytes) -> tuple[list[str], list[dict[str, str]]]:
     reader = csv.reader(io.StringIO(content.decode("utf-8-sig")))
@@ -788,12 +784,12 @@ def compare(impact: Impact, databases: dict[str, Path]) -> None:
 # --- guardrails ---------------------------------------------------------------------------------------
 
 
-def percent_text(value: float, digits: int = 1, signed: bool = True) -> str:
+def percent_text(value: float, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if math.isinf(value):
         return "from none"
-    return f"{value:+.{digits}f} %" if signed else f"{value:.{digits}f} %"
+    return f"{value:+.{digits}f} %"
 
 
 def mql_change_guardrail(
@@ -1356,7 +1352,7 @@ def chart_section(chart_id: str, title: str, how_to_read: str, figure: go.Figure
     )
 
 
-def render_html(impact: Impact, markdown_summary: str) -> str:
+def render_html(impact: Impact) -> str:
     verdict_text = verdict_line(impact).replace("**", "").replace("`", "")
     verdict_class = "broken" if impact.broken else "holds"
     verdict = html.escape(verdict_text.removeprefix("✅ ").removeprefix("❌ "))
@@ -1560,7 +1556,7 @@ def summary_json(impact: Impact) -> dict[str, Any]:
 def write_outputs(impact: Impact, output_dir: Path) -> Path:
     markdown = render_markdown(impact)
     write_atomically(output_dir / "rule_impact.md", markdown)
-    write_atomically(output_dir / "rule_impact.html", render_html(impact, markdown))
+    write_atomically(output_dir / "rule_impact.html", render_html(impact))
     write_atomically(
         output_dir / "rule_impact.json", json.dumps(summary_json(impact), indent=2, default=str) + "\n"
     )
@@ -1629,7 +1625,7 @@ def run(args: argparse.Namespace) -> Impact:
     if not impact.seed_diffs and not args.always_score:
         return impact
 
-    raw_dir = args.raw_dir if args.raw_dir.is_absolute() else (Path.cwd() / args.raw_dir)
+    raw_dir = args.raw_dir.resolve()
     dbt_vars = dict(args.vars)
     if "raw_external_location" not in dbt_vars:
         if not (raw_dir / "events").is_dir():
