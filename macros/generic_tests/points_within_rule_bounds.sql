@@ -3,8 +3,9 @@
     inactivity rule between its max_penalty and 0; and each rule group's total, cut included,
     within the group's min_points and max_points. A component of a rule that is not in the rules
     of its scoring model fails too. Rules are keyed by scoring model and rule_id (a challenger
-    keeps its champion's rule ids). Returns one row per breach, with a `problem`. -#}
-{% test points_within_rule_bounds(model, fit_rules, engagement_rules, inactivity_rules, rule_groups) %}
+    keeps its champion's rule ids). date_column: for components of several score dates, the
+    column group totals are taken per. Returns one row per breach, with a `problem`. -#}
+{% test points_within_rule_bounds(model, fit_rules, engagement_rules, inactivity_rules, rule_groups, date_column=none) %}
 {%- set text = dbt.type_string() -%}
 
 with
@@ -61,6 +62,7 @@ rule_breaches as (
 group_totals as (
 
     select
+        {% if date_column %}components.{{ date_column }},{% endif %}
         components.contact_id,
         components.scoring_model_id,
         components.rule_group,
@@ -72,7 +74,7 @@ group_totals as (
         on components.scoring_model_id = rule_groups.scoring_model_id
         and components.rule_group = rule_groups.rule_group
     where components.rule_kind <> 'score_clamp'
-    group by components.contact_id, components.scoring_model_id, components.rule_group
+    group by {% if date_column %}components.{{ date_column }}, {% endif %}components.contact_id, components.scoring_model_id, components.rule_group
 
 ),
 
