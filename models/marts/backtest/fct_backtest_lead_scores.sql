@@ -61,7 +61,8 @@ lead_opportunities as (
                 and opportunities.created_at < {{ dbt.dateadd('day', window_days, 'scoring_contacts.score_cutoff') }}
                 and opportunities.is_won
                 and opportunities.closed_at < {{ as_of_cutoff }}
-                then 1 else 0
+                then 1
+            else 0
         end) as has_won_deal
     from scoring_contacts
     cross join score_models
@@ -77,12 +78,11 @@ lead_scores_in_sequence as (
 
     select
         lead_scores.*,
-        lag(lead_scores.score_date) over (
-            partition by lead_scores.contact_id, lead_scores.scoring_model_id order by lead_scores.score_date
-        ) as previous_score_date,
-        lag(lead_scores.lead_score) over (
-            partition by lead_scores.contact_id, lead_scores.scoring_model_id order by lead_scores.score_date
-        ) as previous_score,
+        max(lead_scores.lead_score) over (
+            partition by lead_scores.contact_id, lead_scores.scoring_model_id
+            order by lead_scores.score_date
+            rows between unbounded preceding and 1 preceding
+        ) as max_previous_lead_score,
         min(lead_scores.score_date) over () as first_backtest_date
     from lead_scores
 
@@ -114,21 +114,16 @@ final as (
         lead_scores.band_rank,
         lead_scores.mql_threshold,
         lead_scores.is_mql,
-        -- the score at the previous backtest date; null for a lead that did not exist then
-        case
-            when lead_scores.previous_score_date
-                = {{ dbt.dateadd('day', -var('backtest_interval_days'), 'lead_scores.score_date') }}
-                then lead_scores.previous_score
-        end as previous_lead_score,
-        -- crossed the threshold since the previous backtest date (a new lead counts as below it);
-        -- unknown on the first backtest date
+        -- the highest score on the earlier backtest dates; null for the first date the lead existed on
+        lead_scores.max_previous_lead_score,
+        -- reached the threshold for the first time in the backtest: every earlier backtest score
+        -- was below it (a lead created since the previous date had none); unknown (null) on the
+        -- first backtest date. Like first_mql_at, a lead that drops below and comes back is not
+        -- new again.
         case
             when lead_scores.score_date = lead_scores.first_backtest_date then null
-            when not lead_scores.is_mql then false
-            when lead_scores.previous_score_date
-                = {{ dbt.dateadd('day', -var('backtest_interval_days'), 'lead_scores.score_date') }}
-                then lead_scores.previous_score < lead_scores.mql_threshold
-            else true
+            else lead_scores.is_mql
+                and coalesce(lead_scores.max_previous_lead_score < lead_scores.mql_threshold, true)
         end as is_new_mql,
 
         -- outcome in the conversion window after the backtest date
