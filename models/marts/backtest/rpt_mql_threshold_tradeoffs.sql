@@ -11,9 +11,11 @@
     {{ exceptions.raise_compiler_error("var backtest_threshold_step must be a positive number, got '" ~ step ~ "'") }}
 {%- endif -%}
 {%- set max_steps = 1000 -%}
-{#- enough steps for the highest max_score (1000 before the scoring models have been built) -#}
-{%- if execute and load_relation(ref('stg_scoring_rules__models')) is not none -%}
-    {%- set max_score = run_query('select max(max_score) from ' ~ ref('stg_scoring_rules__models')).columns[0].values()[0] -%}
+{#- enough steps for the highest max_score (1000 before the scoring models have been built, and
+    in unit tests, whose inputs are not relations) -#}
+{%- set models_relation = ref('stg_scoring_rules__models') -%}
+{%- if execute and models_relation.schema and load_relation(models_relation) is not none -%}
+    {%- set max_score = run_query('select max(max_score) from ' ~ models_relation).columns[0].values()[0] -%}
     {%- if max_score is not none -%}
         {%- set max_steps = [(max_score / step) | int, 1] | max -%}
     {%- endif -%}
