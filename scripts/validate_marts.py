@@ -37,6 +37,9 @@ MARTS = (
     "fct_lead_score_components",
     "fct_lead_score_history",
     "rpt_score_band_distribution",
+    "fct_backtest_lead_scores",
+    "rpt_backtest_performance",
+    "rpt_mql_threshold_recommendations",
 )
 
 # The marts' contract: the values these columns may hold (seeds scoring_score_bands, scoring_grades).
@@ -46,6 +49,7 @@ GRADES = ["A", "B", "C", "D"]
 SEGMENTS = ["smb", "mid_market", "enterprise", "unknown"]
 RULE_KINDS = ["fit", "engagement", "inactivity", "group_cap", "score_clamp"]
 RULE_CATEGORIES = ["fit", "engagement", "adjustment"]
+RECOMMENDATIONS = ["keep", "raise", "lower", "no threshold meets the targets", "no target declared"]
 
 # Every bound in one place. Demo figures are from the demo data (1,500 and 5,000 contacts, as of
 # 2026-10-31); the bounds leave them wide room and still fail on broken builds: every score 0 or
@@ -79,6 +83,9 @@ BOUNDS: dict[str, Any] = {
             "max_unqualified_share": 0.85,
             # share of MQLs; demo 12-14 %
             "max_mql_share": 0.50,
+            # backtest AUC of the rules over all segments: rules ranking leads barely better than
+            # chance are broken; demo 0.95
+            "backtest_auc": (0.75, 1.0),
         },
         "analytics": {
             # mean lead score; demo 31-33
@@ -95,6 +102,8 @@ BOUNDS: dict[str, Any] = {
             "max_unqualified_share": 0.85,
             # share of MQLs; demo 16-18 %
             "max_mql_share": 0.50,
+            # backtest AUC over all segments; demo 0.95
+            "backtest_auc": (0.75, 1.0),
         },
     },
 }
@@ -273,10 +282,73 @@ def build_suites() -> dict[str, dict[str, list]]:
                 gxe.ExpectColumnValuesToBeBetween(column="leads", min_value=0),
             ],
         },
+        "fct_backtest_lead_scores": {
+            "fct_backtest_lead_scores": [
+                non_empty(),
+                *key("backtest_lead_score_id"),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["contact_id", "scoring_model_id", "backtest_date"]
+                ),
+                *not_null("backtest_date", "is_evaluated", "has_opportunity"),
+                *score_range("lead_score"),
+                gxe.ExpectColumnValuesToBeInSet(column="score_band", value_set=SCORE_BANDS),
+                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=SEGMENTS),
+                gxe.ExpectColumnValuesToBeBetween(column="days_to_opportunity", min_value=0),
+            ],
+        },
+        "rpt_backtest_performance": {
+            "rpt_backtest_performance": [
+                non_empty(),
+                *key("backtest_performance_id"),
+                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[*SEGMENTS, "all"]),
+                *[
+                    gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1)
+                    for column in (
+                        "auc",
+                        "opportunity_rate",
+                        "precision_at_threshold",
+                        "recall_at_threshold",
+                        "mql_to_opportunity_rate",
+                    )
+                ],
+                gxe.ExpectColumnValuesToBeBetween(column="lead_snapshots", min_value=1),
+            ],
+        },
+        "rpt_mql_threshold_recommendations": {
+            "rpt_mql_threshold_recommendations": [
+                non_empty(),
+                *key("mql_threshold_recommendation_id"),
+                gxe.ExpectColumnValuesToBeInSet(column="recommendation", value_set=RECOMMENDATIONS),
+                *score_range("current_mql_threshold"),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="recommended_mql_threshold", min_value=0, max_value=100
+                ),
+            ],
+        },
     }
     for model, bounds in models.items():
         suites["fct_lead_scores"][f"fct_lead_scores.{model}"] = score_distribution(model, bounds)
+        suites["rpt_backtest_performance"][f"rpt_backtest_performance.{model}"] = backtest_ranking(
+            model, bounds
+        )
     return suites
+
+
+def backtest_ranking(model: str, bounds: dict[str, Any]) -> list:
+    """One scoring model's backtest AUC over all segments within its bounds."""
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    low, high = bounds["backtest_auc"]
+    return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="auc",
+            min_value=low,
+            max_value=high,
+            row_condition=(Column("scoring_model_id") == model) & (Column("segment") == "all"),
+            description=f"The {model} rules rank converting leads above the others (AUC {low}-{high}).",
+        )
+    ]
 
 
 def score_distribution(model: str, bounds: dict[str, Any]) -> list:

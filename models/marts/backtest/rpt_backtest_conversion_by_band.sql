@@ -75,8 +75,8 @@ band_outcomes as (
         segment,
         score_band,
         count(*) as lead_snapshots,
-        sum(converted) as converted_snapshots,
-        sum(won) as won_deal_snapshots,
+        count(case when converted = 1 then 1 end) as converted_snapshots,
+        count(case when won = 1 then 1 end) as won_deal_snapshots,
         {{ median('case when converted = 1 then days_to_opportunity end') }} as median_days_to_opportunity
     from evaluated_by_segment
     group by scoring_model_id, segment, score_band

@@ -62,7 +62,7 @@ decile_outcomes as (
         count(*) as lead_snapshots,
         min(lead_score) as min_score,
         max(lead_score) as max_score,
-        sum(converted) as converted_snapshots
+        count(case when converted = 1 then 1 end) as converted_snapshots
     from ranked
     group by scoring_model_id, segment, score_decile
 

@@ -144,14 +144,14 @@ snapshot_counts as (
         max(backtest_date) as last_backtest_date,
         count(*) as lead_snapshots,
         count(distinct contact_id) as leads,
-        sum(converted) as converted_snapshots,
-        sum(won) as won_deal_snapshots,
+        count(case when converted = 1 then 1 end) as converted_snapshots,
+        count(case when won = 1 then 1 end) as won_deal_snapshots,
         count(case when is_mql then 1 end) as mql_snapshots,
-        sum(case when is_mql then converted else 0 end) as converted_mql_snapshots,
-        sum(case when is_mql then won else 0 end) as won_deal_mql_snapshots,
+        count(case when is_mql and converted = 1 then 1 end) as converted_mql_snapshots,
+        count(case when is_mql and won = 1 then 1 end) as won_deal_mql_snapshots,
         count(distinct case when is_new_mql is not null then backtest_date end) as flow_dates,
         count(case when is_new_mql then 1 end) as new_mqls,
-        sum(case when is_new_mql then converted else 0 end) as converted_new_mqls,
+        count(case when is_new_mql and converted = 1 then 1 end) as converted_new_mqls,
         {{ median('case when is_new_mql and converted = 1 then days_to_opportunity end') }}
             as median_days_to_opportunity
     from evaluated_by_segment

@@ -155,11 +155,16 @@ at_or_above as (
         candidate_thresholds.segment,
         candidate_thresholds.mql_threshold,
         candidate_thresholds.current_mql_threshold,
-        coalesce(sum(step_counts.snapshots), 0) as snapshots,
-        coalesce(sum(step_counts.converted), 0) as converted,
-        coalesce(sum(step_counts.flow_snapshots), 0) - coalesce(sum(step_counts.stayed_snapshots), 0) as new_mqls,
-        coalesce(sum(step_counts.flow_converted), 0) - coalesce(sum(step_counts.stayed_converted), 0)
-            as converted_new_mqls
+        cast(coalesce(sum(step_counts.snapshots), 0) as {{ dbt.type_bigint() }}) as snapshots,
+        cast(coalesce(sum(step_counts.converted), 0) as {{ dbt.type_bigint() }}) as converted,
+        cast(
+            coalesce(sum(step_counts.flow_snapshots), 0) - coalesce(sum(step_counts.stayed_snapshots), 0)
+            as {{ dbt.type_bigint() }}
+        ) as new_mqls,
+        cast(
+            coalesce(sum(step_counts.flow_converted), 0) - coalesce(sum(step_counts.stayed_converted), 0)
+            as {{ dbt.type_bigint() }}
+        ) as converted_new_mqls
     from candidate_thresholds
     left join step_counts
         on candidate_thresholds.scoring_model_id = step_counts.scoring_model_id
