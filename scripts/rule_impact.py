@@ -381,8 +381,14 @@ def prepare_project(project_dir: Path, side: Side, side_dir: Path, head: Side | 
     return project
 
 
-def start_build(side_dir: Path, project: Path, dbt_vars: dict[str, Any]) -> tuple[subprocess.Popen, Path]:
-    """Start `dbt build` of the scoring path (seeds and models, no tests) on the side's own DuckDB file."""
+def start_build(
+    side_dir: Path,
+    project: Path,
+    dbt_vars: dict[str, Any],
+    selection: tuple[str, ...] = BUILD_SELECTION,
+) -> tuple[subprocess.Popen, Path]:
+    """Start `dbt build` of the selected nodes (seeds and models, no tests; by default the scoring
+    path) on the side's own DuckDB file."""
     log = side_dir / "dbt.log"
     command = [
         str(Path(sys.executable).parent / "dbt"),
@@ -396,7 +402,7 @@ def start_build(side_dir: Path, project: Path, dbt_vars: dict[str, Any]) -> tupl
         "--log-path",
         str(side_dir / "logs"),
         "--select",
-        *BUILD_SELECTION,
+        *selection,
         "--resource-type",
         "seed",
         "--resource-type",
