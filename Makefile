@@ -20,7 +20,7 @@ BASE := HEAD
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build publish report impact test lint validate docs data clean help
+.PHONY: build publish report impact calibrate test lint validate docs data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -51,6 +51,9 @@ report: $(VENV)/.synced  ## write the HTML report of the published scores to tar
 
 impact: $(VENV)/.synced $(RAW_DIR)/events  ## what the working tree's rule seeds change against BASE (default HEAD): target/impact/
 	$(PYTHON) scripts/rule_impact.py --base $(BASE) --raw-dir $(RAW_DIR) --vars '$(or $(DBT_VARS),{})'
+
+calibrate: $(VENV)/.synced $(RAW_DIR)/events  ## points fitted on the backtest of `make build`, proposed in target/calibration/ (never in seeds/)
+	$(PYTHON) scripts/calibrate.py --raw-dir $(RAW_DIR)
 
 test: $(VENV)/.synced  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest
 	$(PYTHON) scripts/run_checks.py

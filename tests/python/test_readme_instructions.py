@@ -39,7 +39,7 @@ def run_block(name: str, cwd: Path) -> str:
 
 
 def test_the_readme_marks_the_duckdb_cli_and_python_instructions() -> None:
-    assert {"duckdb-cli", "python"} <= readme_blocks().keys()
+    assert {"duckdb-cli", "python", "backtest"} <= readme_blocks().keys()
 
 
 def test_duckdb_cli_instructions(project_like_dir: Path, published_demo: DbtBuild) -> None:
@@ -63,3 +63,11 @@ def test_python_instructions(project_like_dir: Path, published_demo: DbtBuild) -
         " group by rule_id order by sum(points_after_caps) desc limit 1"
     )[0][0]  # fmt: skip
     assert top_rule in output
+
+
+def test_backtest_instructions(project_like_dir: Path, published_demo: DbtBuild) -> None:
+    output = run_block("backtest", project_like_dir)
+    for model, auc in published_demo.query(
+        "select scoring_model_id, round(auc, 3) from marts.rpt_backtest_performance where segment = 'all'"
+    ):
+        assert re.search(rf"│ {model}\s+│ all\s+│.*│\s+{auc}\s+│", output), output

@@ -133,7 +133,7 @@ final as (
         {{ dbt.datediff('lead_scores.score_date', dbt.cast('lead_opportunities.first_opportunity_at', 'date'), 'day') }}
             as days_to_opportunity,
         coalesce(lead_opportunities.has_won_deal, 0) = 1 as has_won_deal,
-        {{ dbt.dateadd('day', window_days, 'lead_scores.score_date') }} as outcome_window_end_date,
+        cast({{ dbt.dateadd('day', window_days, 'lead_scores.score_date') }} as date) as outcome_window_end_date,
 
         rules_versions.rules_version
     from lead_scores_in_sequence as lead_scores
