@@ -4,12 +4,6 @@
     the seeds has a row, with 0 snapshots when none fell in it. -#}
 with
 
-backtest_lead_scores as (
-
-    select * from {{ ref('fct_backtest_lead_scores') }}
-
-),
-
 score_bands as (
 
     select * from {{ ref('stg_scoring_rules__score_bands') }}
@@ -37,36 +31,7 @@ bands as (
 
 ),
 
-evaluated as (
-
-    select
-        scoring_model_id,
-        segment,
-        score_band,
-        case when has_opportunity then 1 else 0 end as converted,
-        case when has_won_deal then 1 else 0 end as won,
-        days_to_opportunity
-    from backtest_lead_scores
-    where is_evaluated
-
-),
-
-evaluated_by_segment as (
-
-    select * from evaluated
-
-    union all
-
-    select
-        scoring_model_id,
-        'all' as segment,
-        score_band,
-        converted,
-        won,
-        days_to_opportunity
-    from evaluated
-
-),
+{{ evaluated_snapshots_cte(['score_band', 'days_to_opportunity']) }},
 
 band_outcomes as (
 

@@ -6,38 +6,7 @@
     that converted?" (the gain curve). -#}
 with
 
-backtest_lead_scores as (
-
-    select * from {{ ref('fct_backtest_lead_scores') }}
-
-),
-
-evaluated as (
-
-    select
-        scoring_model_id,
-        segment,
-        lead_score,
-        case when has_opportunity then 1 else 0 end as converted
-    from backtest_lead_scores
-    where is_evaluated
-
-),
-
-evaluated_by_segment as (
-
-    select * from evaluated
-
-    union all
-
-    select
-        scoring_model_id,
-        'all' as segment,
-        lead_score,
-        converted
-    from evaluated
-
-),
+{{ evaluated_snapshots_cte(['lead_score']) }},
 
 ranked as (
 

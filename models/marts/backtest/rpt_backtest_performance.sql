@@ -13,51 +13,9 @@
 
 with
 
-backtest_lead_scores as (
-
-    select * from {{ ref('fct_backtest_lead_scores') }}
-
-),
-
-evaluated as (
-
-    select
-        scoring_model_id,
-        segment,
-        backtest_date,
-        contact_id,
-        lead_score,
-        is_mql,
-        is_new_mql,
-        case when has_opportunity then 1 else 0 end as converted,
-        case when has_won_deal then 1 else 0 end as won,
-        days_to_opportunity
-    from backtest_lead_scores
-    where is_evaluated
-
-),
-
--- every snapshot once in its segment and once in `all`
-evaluated_by_segment as (
-
-    select * from evaluated
-
-    union all
-
-    select
-        scoring_model_id,
-        'all' as segment,
-        backtest_date,
-        contact_id,
-        lead_score,
-        is_mql,
-        is_new_mql,
-        converted,
-        won,
-        days_to_opportunity
-    from evaluated
-
-),
+{{ evaluated_snapshots_cte([
+    'backtest_date', 'contact_id', 'lead_score', 'is_mql', 'is_new_mql', 'days_to_opportunity',
+]) }},
 
 score_ties as (
 
