@@ -31,6 +31,12 @@ lead_score_components as (
 
 {{ lead_score_ctes('lead_score_components') }},
 
+scoring_models as (
+
+    select * from {{ ref('stg_scoring_rules__models') }}
+
+),
+
 opportunities as (
 
     select * from {{ ref('stg_crm__opportunities') }}
@@ -48,7 +54,7 @@ lead_opportunities as (
     select
         scoring_contacts.score_date,
         scoring_contacts.contact_id,
-        score_models.scoring_model_id,
+        scoring_models.scoring_model_id,
         max(case when opportunities.created_at < scoring_contacts.score_cutoff then 1 else 0 end)
             as had_prior_opportunity,
         min(case
@@ -65,12 +71,12 @@ lead_opportunities as (
             else 0
         end) as has_won_deal
     from scoring_contacts
-    cross join score_models
+    cross join scoring_models
     inner join opportunities
         on scoring_contacts.contact_id = opportunities.contact_id
-        and (score_models.product_line is null or score_models.product_line = opportunities.product_line)
+        and (scoring_models.product_line is null or scoring_models.product_line = opportunities.product_line)
         and opportunities.created_at < {{ as_of_cutoff }}
-    group by scoring_contacts.score_date, scoring_contacts.contact_id, score_models.scoring_model_id
+    group by scoring_contacts.score_date, scoring_contacts.contact_id, scoring_models.scoring_model_id
 
 ),
 
@@ -103,7 +109,7 @@ final as (
         lead_scores.champion_model_id,
         lead_scores.is_champion,
         lead_scores.segment,
-        score_models.product_line,
+        scoring_models.product_line,
 
         -- scores as of the backtest date
         lead_scores.fit_score,
@@ -137,8 +143,8 @@ final as (
 
         rules_versions.rules_version
     from lead_scores_in_sequence as lead_scores
-    inner join score_models
-        on lead_scores.scoring_model_id = score_models.scoring_model_id
+    inner join scoring_models
+        on lead_scores.scoring_model_id = scoring_models.scoring_model_id
     inner join rules_versions
         on lead_scores.scoring_model_id = rules_versions.scoring_model_id
     left join lead_opportunities

@@ -17,7 +17,7 @@
 {%- if execute and models_relation.schema and load_relation(models_relation) is not none -%}
     {%- set max_score = run_query('select max(max_score) from ' ~ models_relation).columns[0].values()[0] -%}
     {%- if max_score is not none -%}
-        {%- set max_steps = [(max_score / step) | int, 1] | max -%}
+        {%- set max_steps = [((max_score | float) / step) | int, 1] | max -%}
     {%- endif -%}
 {%- endif -%}
 {%- set weeks_per_interval = var('backtest_interval_days') / 7 -%}
