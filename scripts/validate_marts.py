@@ -340,14 +340,17 @@ def backtest_ranking(model: str, bounds: dict[str, Any]) -> list:
     from great_expectations.expectations.row_conditions import Column
 
     low, high = bounds["backtest_auc"]
+    of_model = (Column("scoring_model_id") == model) & (Column("segment") == "all")
     return [
+        # a null AUC (no conversion, or nothing but conversions, in the backtest) says nothing
+        gxe.ExpectColumnValuesToNotBeNull(column="auc", row_condition=of_model),
         gxe.ExpectColumnValuesToBeBetween(
             column="auc",
             min_value=low,
             max_value=high,
-            row_condition=(Column("scoring_model_id") == model) & (Column("segment") == "all"),
+            row_condition=of_model,
             description=f"The {model} rules rank converting leads above the others (AUC {low}-{high}).",
-        )
+        ),
     ]
 
 

@@ -73,6 +73,19 @@ def test_demo_build_passes_and_gets_data_docs(demo_build: DbtBuild, tmp_path: Pa
             ],
             id="duplicate_key_and_nulls",
         ),
+        pytest.param(
+            [
+                "update marts.rpt_backtest_performance set auc = 0.55 where scoring_model_id = 'platform' and segment = 'all'",
+                "update marts.rpt_backtest_performance set auc = null where scoring_model_id = 'analytics' and segment = 'all'",
+            ],
+            [
+                "FAILED rpt_backtest_performance.platform: auc: expect_column_values_to_be_between (The platform "
+                "rules rank converting leads above the others (AUC 0.75-1.0).):\n    observed 1 of 1 rows (100.0%) "
+                "unexpected, e.g. 0.55",
+                "FAILED rpt_backtest_performance.analytics: auc: expect_column_values_to_not_be_null:",
+            ],
+            id="rules_that_stop_ranking_leads",
+        ),
     ],
 )
 def test_broken_marts_fail_naming_mart_and_column(
