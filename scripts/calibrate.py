@@ -62,7 +62,15 @@ from build import parse_vars, raw_parquet_location
 from challenger import split_records
 from publish import DEFAULT_SERVING_DATABASE
 from report import write_atomically
-from rule_impact import RULE_SEEDS, Side, build_failure, prepare_project, read_csv_rows, start_build
+from rule_impact import (
+    RULE_SEEDS,
+    Side,
+    build_failure,
+    prepare_project,
+    read_csv_rows,
+    seed_files,
+    start_build,
+)
 
 DEFAULT_OUTPUT_DIR = Path("target/calibration")
 DEFAULT_RAW_DIR = Path("data/raw")
@@ -840,11 +848,7 @@ def rescore(
     dbt_vars: dict[str, Any],
 ) -> Path:
     """Build the backtest marts in a copy of the project with the proposed rule seeds; its database."""
-    seeds = {
-        path.relative_to(seeds_dir).as_posix(): path.read_bytes()
-        for path in sorted(seeds_dir.rglob("*"))
-        if path.is_file()
-    }
+    seeds = seed_files(seeds_dir)
     seeds |= {f"rules/{name}": content for name, content in proposals.items()}
     side = Side("rescore", "the proposed seeds", seeds, (project_dir / "dbt_project.yml").read_text())
     project = prepare_project(project_dir, side, work_dir)
@@ -1162,11 +1166,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def is_within(path: Path, directory: Path) -> bool:
-    path, directory = path.resolve(), directory.resolve()
-    return path == directory or directory in path.parents
-
-
 @dataclass
 class Calibration:
     results: list[ModelResult]
@@ -1180,8 +1179,8 @@ def run(args: argparse.Namespace) -> Calibration:
     project_dir = args.project_dir.resolve()
     seeds_dir = (args.seeds_dir or project_dir / "seeds").resolve()
     output_dir = args.output_dir.resolve()
-    for seeds in {seeds_dir, project_dir / "seeds"}:
-        if is_within(output_dir, seeds):
+    for seeds in {seeds_dir, (project_dir / "seeds").resolve()}:
+        if output_dir.is_relative_to(seeds):
             raise CalibrationError(
                 f"--output-dir {args.output_dir} is inside the seeds directory {seeds}: the proposal "
                 "must not replace the live seeds; choose another directory (default: target/calibration)"

@@ -198,13 +198,17 @@ def base_side(project_dir: Path, ref: str) -> Side:
     return Side("base", f"{ref} ({commit[:10]}: {subject})", seeds, project_yaml)
 
 
-def head_side(project_dir: Path) -> Side:
-    seeds_dir = project_dir / SEEDS_DIR
-    seeds = {
+def seed_files(seeds_dir: Path) -> dict[str, bytes]:
+    """Every file under a seeds directory (CSVs and their YAML), by path relative to it."""
+    return {
         path.relative_to(seeds_dir).as_posix(): path.read_bytes()
         for path in sorted(seeds_dir.rglob("*"))
         if path.is_file()
     }
+
+
+def head_side(project_dir: Path) -> Side:
+    seeds = seed_files(project_dir / SEEDS_DIR)
     try:
         dirty = bool(git(project_dir, "status", "--porcelain", "--", SEEDS_DIR).strip())
     except ImpactError:

@@ -49,34 +49,46 @@ rules_versions as (
 
 ),
 
-lead_opportunities as (
+-- each lead's opportunities for the model's product line up to the as-of date, placed against
+-- each backtest date: before its end, or in the conversion window after it
+opportunities_by_date as (
 
     select
         scoring_contacts.score_date,
         scoring_contacts.contact_id,
         scoring_models.scoring_model_id,
-        max(case when opportunities.created_at < scoring_contacts.score_cutoff then 1 else 0 end)
-            as had_prior_opportunity,
-        min(case
-            when opportunities.created_at >= scoring_contacts.score_cutoff
-                and opportunities.created_at < {{ dbt.dateadd('day', window_days, 'scoring_contacts.score_cutoff') }}
-                then opportunities.created_at
-        end) as first_opportunity_at,
-        max(case
-            when opportunities.created_at >= scoring_contacts.score_cutoff
-                and opportunities.created_at < {{ dbt.dateadd('day', window_days, 'scoring_contacts.score_cutoff') }}
-                and opportunities.is_won
-                and opportunities.closed_at < {{ as_of_cutoff }}
-                then 1
-            else 0
-        end) as has_won_deal
+        opportunities.created_at,
+        opportunities.is_won and opportunities.closed_at < {{ as_of_cutoff }} as is_won_by_as_of_date,
+        opportunities.created_at < scoring_contacts.score_cutoff as is_before,
+        opportunities.created_at >= scoring_contacts.score_cutoff
+        and opportunities.created_at < {{ dbt.dateadd('day', window_days, 'scoring_contacts.score_cutoff') }}
+            as is_in_window
     from scoring_contacts
     cross join scoring_models
     inner join opportunities
         on scoring_contacts.contact_id = opportunities.contact_id
         and (scoring_models.product_line is null or scoring_models.product_line = opportunities.product_line)
         and opportunities.created_at < {{ as_of_cutoff }}
-    group by scoring_contacts.score_date, scoring_contacts.contact_id, scoring_models.scoring_model_id
+
+),
+
+lead_opportunities as (
+
+    select
+        score_date,
+        contact_id,
+        scoring_model_id,
+        max(case when is_before then 1 else 0 end) as had_prior_opportunity,
+        min(case when is_in_window then created_at end) as first_opportunity_at,
+        max(case when is_in_window and is_won_by_as_of_date then 1 else 0 end) as has_won_deal
+    from opportunities_by_date
+    group by score_date, contact_id, scoring_model_id
+
+),
+
+first_backtest_date as (
+
+    select min(score_date) as first_backtest_date from score_dates
 
 ),
 
@@ -89,8 +101,9 @@ lead_scores_in_sequence as (
             order by lead_scores.score_date
             rows between unbounded preceding and 1 preceding
         ) as max_previous_lead_score,
-        min(lead_scores.score_date) over () as first_backtest_date
+        first_backtest_date.first_backtest_date
     from lead_scores
+    cross join first_backtest_date
 
 ),
 

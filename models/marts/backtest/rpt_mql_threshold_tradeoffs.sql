@@ -221,13 +221,9 @@ tradeoffs as (
 
 ),
 
-final as (
+targets_met as (
 
     select
-        {{ dbt.concat([
-            'tradeoffs.scoring_model_id', "'|'", 'tradeoffs.segment', "'|'",
-            dbt.cast('tradeoffs.mql_threshold', dbt.type_string()),
-        ]) }} as mql_threshold_tradeoff_id,
         tradeoffs.*,
         -- the targets of seed scoring_mql_targets (null when that target is not declared)
         case
@@ -238,22 +234,26 @@ final as (
             when mql_targets.min_opportunity_rate is not null
                 then tradeoffs.new_mqls >= {{ var('threshold_target_min_new_mqls') }}
                     and tradeoffs.mql_to_opportunity_rate >= mql_targets.min_opportunity_rate
-        end as meets_rate_target,
-        case
-            when mql_targets.max_mqls_per_week is not null or mql_targets.min_opportunity_rate is not null
-                then (
-                    mql_targets.max_mqls_per_week is null
-                    or coalesce(tradeoffs.new_mqls_per_week, 0) <= mql_targets.max_mqls_per_week
-                ) and (
-                    mql_targets.min_opportunity_rate is null
-                    or tradeoffs.new_mqls >= {{ var('threshold_target_min_new_mqls') }}
-                    and tradeoffs.mql_to_opportunity_rate >= mql_targets.min_opportunity_rate
-                )
-        end as meets_targets
+        end as meets_rate_target
     from tradeoffs
     left join mql_targets
         on tradeoffs.scoring_model_id = mql_targets.scoring_model_id
         and tradeoffs.segment = mql_targets.segment
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            'scoring_model_id', "'|'", 'segment', "'|'", dbt.cast('mql_threshold', dbt.type_string()),
+        ]) }} as mql_threshold_tradeoff_id,
+        *,
+        case
+            when meets_capacity_target is not null or meets_rate_target is not null
+                then coalesce(meets_capacity_target, true) and coalesce(meets_rate_target, true)
+        end as meets_targets
+    from targets_met
 
 )
 
