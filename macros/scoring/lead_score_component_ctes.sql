@@ -44,16 +44,33 @@ rule_groups as (
 
 ),
 
+-- the days each contact engaged, by event type; the days before the first score date matter
+-- only through the last of them
 engagement_days as (
 
     select
         events.contact_id,
-        events.event_date,
-        events.event_type
+        events.event_type,
+        max(events.event_date) as event_date
     from {{ ref('int_events_aggregated_daily') }} as events
     inner join {{ ref('event_types') }} as event_types
         on events.event_type = event_types.event_type
     where event_types.is_engagement
+        and events.event_date < (select min(score_dates.score_date) from score_dates)
+    group by events.contact_id, events.event_type
+
+    union all
+
+    select distinct
+        events.contact_id,
+        events.event_type,
+        events.event_date
+    from {{ ref('int_events_aggregated_daily') }} as events
+    inner join {{ ref('event_types') }} as event_types
+        on events.event_type = event_types.event_type
+    where event_types.is_engagement
+        and events.event_date >= (select min(score_dates.score_date) from score_dates)
+        and events.event_date <= (select max(score_dates.score_date) from score_dates)
 
 ),
 
@@ -79,69 +96,167 @@ fit_components as (
 
 ),
 
-rule_activity as (
+-- each contact's events matched to the engagement rules, per day: once, for every score date
+rule_days as (
 
     select
-        scoring_contacts.score_date,
-        scoring_contacts.contact_id,
+        events.contact_id,
         engagement_rules.scoring_model_id,
         engagement_rules.rule_id,
-        engagement_rules.rule_group,
-        engagement_rules.points,
-        engagement_rules.max_occurrences,
-        engagement_rules.window_days,
-        engagement_rules.max_points,
         events.event_date,
-        events.occurrences,
-        {{ dbt.datediff('events.event_date', 'scoring_contacts.score_date', 'day') }} as age_days,
-        {{ decay_factor(
-            'cast(' ~ dbt.datediff('events.event_date', 'scoring_contacts.score_date', 'day') ~ ' as ' ~ type_double() ~ ')',
-            policy='decay_policies', points='engagement_rules.points') }} as decay_factor
-    from scoring_contacts
-    inner join {{ ref('int_events_aggregated_daily') }} as events
-        on scoring_contacts.contact_id = events.contact_id
-        and events.event_date <= scoring_contacts.score_date
+        sum(events.occurrences) as occurrences
+    from {{ ref('int_events_aggregated_daily') }} as events
     inner join engagement_rules
         on events.event_type = engagement_rules.event_type
         and (engagement_rules.qualifier is null or events.event_qualifier = engagement_rules.qualifier)
+    where events.event_date <= (select max(score_dates.score_date) from score_dates)
+    group by 1, 2, 3, 4
+
+),
+
+{{ rule_days_within_reach_of_max_occurrences('rule_days', 'engagement_rules') }},
+
+-- a number for each contact and rule, so that the work per score date below sorts and groups
+-- on one integer instead of three strings; and when the contact came to exist
+contact_rules as (
+
+    select
+        rule_days.contact_id,
+        rule_days.scoring_model_id,
+        rule_days.rule_id,
+        contacts.first_valid_from,
+        row_number() over (order by rule_days.contact_id, rule_days.scoring_model_id, rule_days.rule_id) as contact_rule_key
+    from rule_days
+    inner join (
+        select
+            contact_id,
+            min(valid_from) as first_valid_from
+        from {{ ref('int_contact_features_versioned') }}
+        group by contact_id
+    ) as contacts
+        on rule_days.contact_id = contacts.contact_id
+    group by rule_days.contact_id, rule_days.scoring_model_id, rule_days.rule_id, contacts.first_valid_from
+
+),
+
+-- with what the rule makes of them: its points, cap and decay
+rule_days_with_rules as (
+
+    select
+        contact_rules.contact_rule_key,
+        contact_rules.first_valid_from,
+        rule_days.event_date,
+        rule_days.occurrences,
+        rule_days.is_within_reach_of_max_occurrences,
+        engagement_rules.points,
+        engagement_rules.max_occurrences,
+        engagement_rules.window_days,
+        decay_policies.decay_type,
+        decay_policies.half_life_days,
+        decay_policies.lifetime_days,
+        decay_policies.expiry_days,
+        decay_policies.step_days,
+        decay_policies.step_points
+    from rule_days_within_reach_of_max_occurrences as rule_days
+    inner join contact_rules
+        on rule_days.contact_id = contact_rules.contact_id
+        and rule_days.scoring_model_id = contact_rules.scoring_model_id
+        and rule_days.rule_id = contact_rules.rule_id
+    inner join engagement_rules
+        on rule_days.scoring_model_id = engagement_rules.scoring_model_id
+        and rule_days.rule_id = engagement_rules.rule_id
     inner join decay_policies
         on engagement_rules.decay_policy_id = decay_policies.decay_policy_id
 
 ),
 
+rule_activity as (
+
+    select
+        score_dates.score_date,
+        rule_days.contact_rule_key,
+        rule_days.event_date,
+        rule_days.occurrences,
+        rule_days.is_within_reach_of_max_occurrences,
+        rule_days.points,
+        rule_days.max_occurrences,
+        rule_days.window_days,
+        {{ dbt.datediff('rule_days.event_date', 'score_dates.score_date', 'day') }} as age_days,
+        {{ decay_factor(
+            'cast(' ~ dbt.datediff('rule_days.event_date', 'score_dates.score_date', 'day') ~ ' as ' ~ type_double() ~ ')',
+            policy='rule_days', points='rule_days.points') }} as decay_factor
+    from score_dates
+    inner join rule_days_with_rules as rule_days
+        on rule_days.event_date <= score_dates.score_date
+        -- the contact exists at the end of the score date, as in scoring_contacts
+        and rule_days.first_valid_from < {{ dbt.dateadd('day', 1, 'score_dates.score_date') }}
+
+),
+
+-- the most recent max_occurrences per window of window_days (counted back from the score date)
+-- count; the window function runs only on the days a cap may reach (one row per day, so the
+-- running sum's default frame ends at the current day)
 rule_activity_counted as (
 
     select
-        *,
-        case
-            when max_occurrences is null then occurrences
-            else least(occurrences, greatest(0, max_occurrences - coalesce(sum(occurrences) over (
-                partition by score_date, contact_id, scoring_model_id, rule_id, floor(age_days / window_days)
-                order by event_date desc
-                rows between unbounded preceding and 1 preceding
-            ), 0)))
-        end as counted_occurrences
+        score_date,
+        contact_rule_key,
+        occurrences,
+        occurrences * points * decay_factor as points_after_decay,
+        occurrences * points * decay_factor as points_counted
     from rule_activity
+    where not is_within_reach_of_max_occurrences
+
+    union all
+
+    select
+        score_date,
+        contact_rule_key,
+        occurrences,
+        occurrences * points * decay_factor as points_after_decay,
+        least(occurrences, greatest(0, max_occurrences - (sum(occurrences) over (
+            partition by score_date, contact_rule_key, floor(age_days / window_days)
+            order by event_date desc
+        ) - occurrences))) * points * decay_factor as points_counted
+    from rule_activity
+    where is_within_reach_of_max_occurrences
+
+),
+
+rule_activity_totals as (
+
+    select
+        score_date,
+        contact_rule_key,
+        sum(occurrences) as occurrences,
+        sum(points_after_decay) as points_after_decay,
+        sum(points_counted) as points_counted
+    from rule_activity_counted
+    group by score_date, contact_rule_key
 
 ),
 
 engagement_components as (
 
     select
-        score_date,
-        contact_id,
-        scoring_model_id,
-        rule_id,
+        totals.score_date,
+        contact_rules.contact_id,
+        contact_rules.scoring_model_id,
+        contact_rules.rule_id,
         'engagement' as rule_kind,
         'engagement' as rule_category,
-        rule_group,
-        sum(occurrences) as occurrences,
-        cast(sum(occurrences) * max(points) as {{ points }}) as raw_points,
-        cast(sum(occurrences * points * decay_factor) as {{ points }}) as points_after_decay,
-        cast({{ capped_points('sum(counted_occurrences * points * decay_factor)', 'max(max_points)') }} as {{ points }})
+        engagement_rules.rule_group,
+        totals.occurrences,
+        cast(totals.occurrences * engagement_rules.points as {{ points }}) as raw_points,
+        cast(totals.points_after_decay as {{ points }}) as points_after_decay,
+        cast({{ capped_points('totals.points_counted', 'engagement_rules.max_points') }} as {{ points }})
             as points_after_rule_cap
-    from rule_activity_counted
-    group by score_date, contact_id, scoring_model_id, rule_id, rule_group
+    from rule_activity_totals as totals
+    inner join contact_rules
+        on totals.contact_rule_key = contact_rules.contact_rule_key
+    inner join engagement_rules
+        on contact_rules.scoring_model_id = engagement_rules.scoring_model_id
+        and contact_rules.rule_id = engagement_rules.rule_id
 
 ),
 
