@@ -16,11 +16,13 @@ DEMO_EVENTS := 250000
 DBT_VARS :=
 # the git ref `make impact` compares the working tree's rule seeds with: make impact BASE=origin/main
 BASE := HEAD
+# event counts `make bench` measures
+BENCH_SIZES := 1M,10M,100M
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build publish report impact calibrate test lint validate docs data clean help
+.PHONY: build publish report impact calibrate test bench lint validate docs data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -57,6 +59,9 @@ calibrate: $(VENV)/.synced $(RAW_DIR)/events  ## points fitted on the backtest o
 
 test: $(VENV)/.synced  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest
 	$(PYTHON) scripts/run_checks.py
+
+bench: $(VENV)/.synced  ## speed and memory at 1M, 10M and 100M events against the floor and pandas (BENCH_SIZES=1M,10M): target/benchmark/
+	$(PYTHON) scripts/benchmark.py --sizes $(BENCH_SIZES)
 
 lint: $(VENV)/.synced  ## lint the Python (ruff) and the SQL (sqlfluff)
 	$(VENV)/bin/ruff check scripts tests
