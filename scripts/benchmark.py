@@ -46,6 +46,8 @@ SCORING_PATH = ["+fct_lead_scores", "+fct_lead_score_components"]
 SCORE_COLUMNS = ["fit_score", "engagement_score", "lead_score"]
 EXACT_COLUMNS = ["segment", "grade", "score_band", "is_mql", "first_mql_at", "last_activity_at"]
 SCORE_TOLERANCE = 1e-6
+FLOOR, PANDAS = "floor (one DuckDB query)", "pandas"
+PANDAS_SCRIPT = SCRIPTS_DIR / "bench_pandas.py"
 
 
 @dataclass
@@ -53,7 +55,10 @@ class Step:
     name: str
     seconds: float
     peak_rss_gib: float
-    note: str = ""
+
+
+def contacts_for(events: int) -> int:
+    return max(events // EVENTS_PER_CONTACT, 100)
 
 
 def parse_size(text: str) -> int:
@@ -79,11 +84,11 @@ def run_measured(name: str, command: list[str], env: dict | None = None, log: Pa
 
 def generate(raw_dir: Path, events: int) -> tuple[Step, float]:
     """Raw data up to END_DATE; the events of END_DATE go to <raw_dir>/next_day/, held back."""
-    contacts = max(events // EVENTS_PER_CONTACT, 100)
     step = run_measured(
         "generate",
-        [sys.executable, str(SCRIPTS_DIR / "generate_data.py"), "--output-dir", str(raw_dir),
-         "--contacts", str(contacts), "--events", str(events), "--end-date", END_DATE.isoformat(), "--force"],
+        [sys.executable, str(SCRIPTS_DIR / "generate_data.py"), "--output-dir", str(raw_dir), "--force",
+         "--contacts", str(contacts_for(events)), "--events", str(events),
+         "--end-date", END_DATE.isoformat()],
     )  # fmt: skip
     events_dir, held_dir = raw_dir / "events", raw_dir / "next_day"
     held_dir.mkdir()
@@ -115,19 +120,12 @@ def dbt_build(name: str, database: Path, raw_dir: Path, as_of: dt.date, selectio
     return run_measured(name, command, env=env, log=log_dir / f"{name}.log")
 
 
-def run_floor(raw_dir: Path, as_of: dt.date, output: Path) -> Step:
+def score_outside_dbt(name: str, script: Path, raw_dir: Path, as_of: dt.date, output: Path) -> Step:
+    """The floor or pandas: a script that writes fct_lead_scores as of a date to a Parquet file."""
     return run_measured(
-        "floor (one DuckDB query)",
-        [sys.executable, str(SCRIPTS_DIR / "benchmark_floor.py"), "--raw-dir", str(raw_dir),
-         "--as-of-date", as_of.isoformat(), "--output", str(output)],
-    )  # fmt: skip
-
-
-def run_pandas(raw_dir: Path, as_of: dt.date, output: Path) -> Step:
-    return run_measured(
-        "pandas",
-        [sys.executable, str(SCRIPTS_DIR / "bench_pandas.py"), "--raw-dir", str(raw_dir),
-         "--as-of-date", as_of.isoformat(), "--output", str(output)],
+        name,
+        [sys.executable, str(script), "--raw-dir", str(raw_dir), "--as-of-date", as_of.isoformat(),
+         "--output", str(output)],
     )  # fmt: skip
 
 
@@ -192,11 +190,20 @@ def bench_size(events: int, work_dir: Path, pandas_limit: int) -> dict:
 
     scoring_db, project_db = size_dir / "scoring_path.duckdb", size_dir / "project.duckdb"
     record(dbt_build("scoring path", scoring_db, raw_dir, as_of, SCORING_PATH, log_dir, True))
-    record(run_floor(raw_dir, as_of, size_dir / "floor.parquet"))
-    candidates = {"floor": size_dir / "floor.parquet"}
-    if events <= pandas_limit:
-        record(run_pandas(raw_dir, as_of, size_dir / "pandas.parquet"))
-        candidates["pandas"] = size_dir / "pandas.parquet"
+    record(
+        score_outside_dbt(
+            FLOOR, SCRIPTS_DIR / "benchmark_floor.py", raw_dir, as_of, size_dir / "floor.parquet"
+        )
+    )
+    candidates = {FLOOR: size_dir / "floor.parquet"}
+    if events <= pandas_limit and not PANDAS_SCRIPT.exists():
+        print(
+            f"  pandas: not run, {PANDAS_SCRIPT.relative_to(PROJECT_DIR)} is not in the project yet",
+            flush=True,
+        )
+    elif events <= pandas_limit:
+        record(score_outside_dbt(PANDAS, PANDAS_SCRIPT, raw_dir, as_of, size_dir / "pandas.parquet"))
+        candidates[PANDAS] = size_dir / "pandas.parquet"
     verdicts = compare_scores(scoring_db, candidates)
     record(dbt_build("whole project", project_db, raw_dir, as_of, [], log_dir, True))
 
@@ -210,7 +217,7 @@ def bench_size(events: int, work_dir: Path, pandas_limit: int) -> dict:
         database.unlink()
     return {
         "events": events,
-        "contacts": max(events // EVENTS_PER_CONTACT, 100),
+        "contacts": contacts_for(events),
         "next_day_share_of_events": next_day_share,
         "generate_seconds": generated.seconds,
         "steps": {name: asdict(step) for name, step in steps.items()},
@@ -221,12 +228,12 @@ def bench_size(events: int, work_dir: Path, pandas_limit: int) -> dict:
 def ratios(result: dict) -> dict:
     steps = {name: step["seconds"] for name, step in result["steps"].items()}
     out = {
-        "scoring_path_over_floor": steps["scoring path"] / steps["floor (one DuckDB query)"],
+        "scoring_path_over_floor": steps["scoring path"] / steps[FLOOR],
         "daily_over_full_scoring_path": steps["scoring path, daily run"] / steps["scoring path"],
         "daily_over_full_whole_project": steps["whole project, daily run"] / steps["whole project"],
     }
-    if "pandas" in steps:
-        out["pandas_over_scoring_path"] = steps["pandas"] / steps["scoring path"]
+    if PANDAS in steps:
+        out["pandas_over_scoring_path"] = steps[PANDAS] / steps["scoring path"]
     return out
 
 
@@ -246,8 +253,11 @@ def table(results: list[dict]) -> str:
             step = result["steps"].get(name)
             cells.append(f"{step['seconds']:.1f} s, {step['peak_rss_gib']:.1f} GiB" if step else "not run")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    for key in ratios(results[0]):
-        cells = [f"{ratios(r)[key]:.2f}" if key in ratios(r) else "-" for r in results]
+    keys = []
+    for result in results:
+        keys += [key for key in result["ratios"] if key not in keys]
+    for key in keys:
+        cells = [f"{r['ratios'][key]:.2f}" if key in r["ratios"] else "-" for r in results]
         lines.append(f"| {key.replace('_', ' ')} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -265,9 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [parse_size(size) for size in args.sizes.split(",")]
     results = []
     for events in sizes:
-        results.append(bench_size(events, args.work_dir, parse_size(args.pandas_max_events)))
-        for result in results:
-            result["ratios"] = ratios(result)
+        result = bench_size(events, args.work_dir, parse_size(args.pandas_max_events))
+        result["ratios"] = ratios(result)
+        results.append(result)
         args.output.parent.mkdir(parents=True, exist_ok=True)
         report = {"machine": machine(), "end_date": END_DATE.isoformat(), "sizes": results}
         args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")

@@ -147,19 +147,20 @@ fit_matches as (
 ),
 -- events: typed, of known contacts and types, first delivery of each id, not in the future
 raw_events as (
-    select cast(e.event_id as bigint) as event_id, contacts.contact_id, lower(trim(e.event_type)) as event_type,
-        cast(e.occurred_at at time zone 'UTC' as timestamp) as occurred_at,
-        cast(e.loaded_at at time zone 'UTC' as timestamp) as loaded_at,
-        nullif(regexp_extract(lower(trim(e.url)), '^(?:[a-z][a-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1), '') as url_path,
-        nullif(lower(trim(e.content_type)), '') as content_type, t.qualifier_kind,
-        row_number() over (partition by e.event_id order by e.loaded_at nulls last, e.occurred_at,
-            lower(trim(e.event_type)), nullif(regexp_extract(lower(trim(e.url)), '^(?:[a-z][a-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1), ''),
-            nullif(lower(trim(e.content_type)), '')) as delivery_rank
-    from read_parquet('{raw}/events/*.parquet', union_by_name = true) as e
-    join contacts on nullif(trim(e.contact_id), '') = contacts.contact_id
-    join seed_event_types as t on lower(trim(e.event_type)) = t.event_type
-    where e.event_id is not null and e.occurred_at is not null
-        and e.occurred_at <= coalesce(e.loaded_at, now()) + interval 24 hour
+    select *, row_number() over (partition by event_id
+        order by loaded_at nulls last, occurred_at, event_type, url_path, content_type) as delivery_rank
+    from (
+        select cast(e.event_id as bigint) as event_id, contacts.contact_id, lower(trim(e.event_type)) as event_type,
+            cast(e.occurred_at at time zone 'UTC' as timestamp) as occurred_at,
+            cast(e.loaded_at at time zone 'UTC' as timestamp) as loaded_at,
+            nullif(regexp_extract(lower(trim(e.url)), '^(?:[a-z][a-z0-9+.-]*://[^/?#]*)?([^?#]*)', 1), '') as url_path,
+            nullif(lower(trim(e.content_type)), '') as content_type, t.qualifier_kind
+        from read_parquet('{raw}/events/*.parquet', union_by_name = true) as e
+        join contacts on nullif(trim(e.contact_id), '') = contacts.contact_id
+        join seed_event_types as t on lower(trim(e.event_type)) = t.event_type
+        where e.event_id is not null and e.occurred_at is not null
+            and e.occurred_at <= coalesce(e.loaded_at, now()) + interval 24 hour
+    )
 ),
 paths as (
     select url_path, arg_max(pc.page_category, length(pc.url_path_prefix)) as page_category
@@ -243,15 +244,17 @@ engagement_points as (
     from (select score_date, k, sum(counted) as counted from counted group by all) as t
     join (select distinct k, contact_id, scoring_model_id, rule_id, rule_group, max_points from rule_day_keys) as r using (k)
 ),
-engaged_days as (
-    select contact_id, event_type, max(event_date) as event_date from event_days
+engagement_event_days as (
+    select * from event_days
     where event_type in (select event_type from seed_event_types where is_engagement = 'true')
-        and event_date < date '{first_date}'
+),
+engaged_days as (
+    select contact_id, event_type, max(event_date) as event_date from engagement_event_days
+    where event_date < date '{first_date}'
     group by all
     union all
-    select distinct contact_id, event_type, event_date from event_days
-    where event_type in (select event_type from seed_event_types where is_engagement = 'true')
-        and event_date between date '{first_date}' and date '{as_of}'
+    select distinct contact_id, event_type, event_date from engagement_event_days
+    where event_date between date '{first_date}' and date '{as_of}'
 ),
 last_by_type as (
     select s.score_date, s.contact_id, e.event_type, max(e.event_date) as last_date
@@ -317,9 +320,8 @@ graded as (
         on s.scoring_model_id = q.scoring_model_id and s.segment = q.segment
 ),
 last_activity as (
-    select contact_id, max(last_occurred_at) as last_activity_at from event_days
-    where event_type in (select event_type from seed_event_types where is_engagement = 'true')
-        and event_date <= date '{as_of}'
+    select contact_id, max(last_occurred_at) as last_activity_at from engagement_event_days
+    where event_date <= date '{as_of}'
     group by contact_id
 )
 select g.contact_id, g.scoring_model_id, g.champion_model_id, g.is_champion, g.company_id, g.email_domain, g.segment,

@@ -44,33 +44,37 @@ rule_groups as (
 
 ),
 
+engagement_events as (
+
+    select events.*
+    from {{ ref('int_events_aggregated_daily') }} as events
+    inner join {{ ref('event_types') }} as event_types
+        on events.event_type = event_types.event_type
+    where event_types.is_engagement
+
+),
+
 -- the days each contact engaged, by event type; the days before the first score date matter
 -- only through the last of them
 engagement_days as (
 
     select
-        events.contact_id,
-        events.event_type,
-        max(events.event_date) as event_date
-    from {{ ref('int_events_aggregated_daily') }} as events
-    inner join {{ ref('event_types') }} as event_types
-        on events.event_type = event_types.event_type
-    where event_types.is_engagement
-        and events.event_date < (select min(score_dates.score_date) from score_dates)
-    group by events.contact_id, events.event_type
+        contact_id,
+        event_type,
+        max(event_date) as event_date
+    from engagement_events
+    where event_date < (select min(score_dates.score_date) from score_dates)
+    group by contact_id, event_type
 
     union all
 
     select distinct
-        events.contact_id,
-        events.event_type,
-        events.event_date
-    from {{ ref('int_events_aggregated_daily') }} as events
-    inner join {{ ref('event_types') }} as event_types
-        on events.event_type = event_types.event_type
-    where event_types.is_engagement
-        and events.event_date >= (select min(score_dates.score_date) from score_dates)
-        and events.event_date <= (select max(score_dates.score_date) from score_dates)
+        contact_id,
+        event_type,
+        event_date
+    from engagement_events
+    where event_date >= (select min(score_dates.score_date) from score_dates)
+        and event_date <= (select max(score_dates.score_date) from score_dates)
 
 ),
 
