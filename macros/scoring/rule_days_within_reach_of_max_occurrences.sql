@@ -29,20 +29,30 @@ rule_days_within_reach_of_max_occurrences as (
 {%- endmacro %}
 
 {% macro duckdb__rule_days_within_reach_of_max_occurrences(rule_days, engagement_rules) -%}
-rule_days_over_max_occurrences as (
+rule_days_with_window_span as (
 
     select
         {{ rule_days }}.*,
-        coalesce({{ engagement_rules }}.window_days, 1) as window_days,
-        coalesce(sum({{ rule_days }}.occurrences) over (
-            partition by {{ rule_days }}.contact_id, {{ rule_days }}.scoring_model_id, {{ rule_days }}.rule_id
-            order by {{ rule_days }}.event_date
-            range between current row and coalesce({{ engagement_rules }}.window_days, 1) - 1 following
-        ) > {{ engagement_rules }}.max_occurrences, false) as is_over_max_occurrences
+        {{ engagement_rules }}.max_occurrences,
+        -- the days after a day that share a window with it
+        coalesce({{ engagement_rules }}.window_days, 1) - 1 as window_span_days
     from {{ rule_days }}
     inner join {{ engagement_rules }}
         on {{ rule_days }}.scoring_model_id = {{ engagement_rules }}.scoring_model_id
         and {{ rule_days }}.rule_id = {{ engagement_rules }}.rule_id
+
+),
+
+rule_days_over_max_occurrences as (
+
+    select
+        *,
+        coalesce(sum(occurrences) over (
+            partition by contact_id, scoring_model_id, rule_id
+            order by event_date
+            range between current row and window_span_days following
+        ) > max_occurrences, false) as is_over_max_occurrences
+    from rule_days_with_window_span
 
 ),
 
@@ -57,7 +67,7 @@ rule_days_within_reach_of_max_occurrences as (
         bool_or(is_over_max_occurrences) over (
             partition by contact_id, scoring_model_id, rule_id
             order by event_date
-            range between window_days - 1 preceding and current row
+            range between window_span_days preceding and current row
         ) as is_within_reach_of_max_occurrences
     from rule_days_over_max_occurrences
 
