@@ -130,8 +130,8 @@ fit_matches as (
     from features as f join fit_rules as r on coalesce(case r.operator
         when 'equals' then {text} = r.value_text
         when 'not_equals' then {text} <> r.value_text
-        when 'in' then '|' || r.value_text || '|' like '%|' || {text} || '|%'
-        when 'not_in' then not ('|' || r.value_text || '|' like '%|' || {text} || '|%')
+        when 'in' then position('|' || {text} || '|' in '|' || r.value_text || '|') > 0
+        when 'not_in' then not (position('|' || {text} || '|' in '|' || r.value_text || '|') > 0)
         when 'contains' then position(r.value_text in {text}) > 0
         when 'starts_with' then position(r.value_text in {text}) = 1
         when 'ends_with' then right({text}, length(r.value_text)) = r.value_text
@@ -167,7 +167,7 @@ paths as (
     from (select distinct url_path, case when url_path = '/' or url_path not like '%/' then url_path
             else substr(url_path, 1, length(url_path) - 1) end as page_path from raw_events where url_path is not null) as p
     join seed_page_categories as pc on p.page_path = pc.url_path_prefix
-        or (pc.url_path_prefix <> '/' and p.page_path like pc.url_path_prefix || '/%')
+        or (pc.url_path_prefix <> '/' and starts_with(p.page_path, pc.url_path_prefix || '/'))
     group by url_path
 ),
 event_days as (

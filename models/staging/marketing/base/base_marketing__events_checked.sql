@@ -81,7 +81,9 @@ path_matches as (
         on normalised_paths.page_path = page_categories.url_path_prefix
         or (
             page_categories.url_path_prefix <> '/'
-            and normalised_paths.page_path like {{ dbt.concat(['page_categories.url_path_prefix', "'/%'"]) }}
+            -- a prefix match on whole path segments; '_' in a prefix is a character, not a wildcard
+            and substr(normalised_paths.page_path, 1, {{ dbt.length('page_categories.url_path_prefix') }} + 1)
+            = {{ dbt.concat(['page_categories.url_path_prefix', "'/'"]) }}
         )
 
 ),
