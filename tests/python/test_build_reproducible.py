@@ -36,6 +36,13 @@ def late_and_new_events(build: DbtBuild) -> list[dict]:
     return rows
 
 
+def add_raw_part(scratch_dir: Path, raw_dir: Path, tables: dict[str, list[dict]], part_name: str) -> None:
+    """Append rows to raw tables as a new Parquet part of each."""
+    write_raw_tables(scratch_dir, tables)
+    for table in tables:
+        shutil.copy(scratch_dir / table / "part-00000.parquet", raw_dir / table / part_name)
+
+
 def new_build(tmp_path: Path, name: str, raw_dir: Path, project_dir: Path | None = None) -> DbtBuild:
     work_dir = tmp_path / name
     work_dir.mkdir()
@@ -57,16 +64,46 @@ def test_daily_runs_with_late_events_equal_a_full_refresh_and_rebuilding_changes
     raw_dir = tmp_path / "raw"
     shutil.copytree(demo_raw_dir, raw_dir)
 
+    # the raw data also held an event of a contact the CRM had not exported yet, and one without an
+    # id, both quarantined, loaded long enough ago that a daily run does not read them again as new
+    early = {"events": [
+        {"event_id": 9_100_000_000, "contact_id": "LATE-CONTACT", "event_type": "demo_request",
+         "occurred_at": ts("2026-10-20 10:00"), "loaded_at": ts("2026-10-20 11:00")},
+        {"event_id": None, "contact_id": "LATE-CONTACT", "event_type": "page_view",
+         "occurred_at": ts("2026-10-20 10:05"), "loaded_at": ts("2026-10-20 11:00")},
+    ]}  # fmt: skip
+    add_raw_part(tmp_path / "early", raw_dir, early, "part-early.parquet")
+
     # day by day: yesterday's build, then today's incremental run after late events arrived
     daily = new_build(tmp_path, "daily", raw_dir)
     build_ok(daily, as_of_date=DAY_BEFORE)
     late_events = late_and_new_events(daily)
+    # today's load also redelivers an event staged yesterday, and brings the missing contact
+    redelivered = daily.query(
+        "select event_id, contact_id, event_type, occurred_at from staging.stg_marketing__events"
+        " where event_type = 'webinar_attended' order by event_id limit 1"
+    )[0]
+    late_events.append(dict(zip(["event_id", "contact_id", "event_type", "occurred_at"], redelivered, strict=True))
+                       | {"loaded_at": ts("2026-10-31 12:00")})  # fmt: skip
+    late_contact = {"contact_id": "LATE-CONTACT", "email": "late@example.org", "seniority": "manager",
+                    "created_at": ts("2026-10-28"), "updated_at": ts("2026-10-28")}  # fmt: skip
     history_before = dict(daily.query(
         "select lead_score_history_id, lead_score from marts.fct_lead_score_history where score_date = '2026-10-29'"
     ))  # fmt: skip
-    write_raw_tables(tmp_path / "late", {"events": late_events})
-    shutil.copy(tmp_path / "late" / "events" / "part-00000.parquet", raw_dir / "events" / "part-late.parquet")
+    add_raw_part(
+        tmp_path / "late", raw_dir, {"events": late_events, "contacts": [late_contact]}, "part-late.parquet"
+    )
     build_ok(daily, as_of_date=AS_OF)
+
+    # the daily run restaged the event whose contact arrived, and ranked the redelivery
+    quarantined = daily.query(
+        "select raw_event_id, reject_reason from staging.stg_marketing__events_quarantine"
+        f" where raw_event_id in ('9100000000', '{redelivered[0]}') or contact_id = 'LATE-CONTACT'"
+    )
+    assert set(quarantined) == {(None, "missing_event_id"), (str(redelivered[0]), "duplicate_event_id")}
+    assert daily.query("select count(*) from staging.stg_marketing__events where event_id = 9100000000") == [
+        (1,)
+    ]
 
     # the late events changed yesterday's history: the lookback re-scored those days
     history_after = dict(daily.query(
@@ -80,6 +117,7 @@ def test_daily_runs_with_late_events_equal_a_full_refresh_and_rebuilding_changes
     build_ok(full, "--full-refresh", as_of_date=AS_OF)
     daily_checksums = mart_checksums(daily)
     assert daily_checksums == mart_checksums(full)
+    assert table_checksums(daily.database, "staging") == table_checksums(full.database, "staging")
 
     # building again on the same input changes nothing
     build_ok(full, as_of_date=AS_OF)

@@ -1,8 +1,36 @@
-{#- Every raw event, typed and mapped, with the reason it cannot be staged (null when it can). -#}
-{%- do require_columns(
-    source('marketing', 'events'),
-    ['event_id', 'contact_id', 'event_type', 'occurred_at', 'url', 'content_type', 'loaded_at'],
-) %}
+{#- Every raw event, typed and mapped, with the reason it cannot be staged (null when it can).
+
+    Incremental. A daily run stages again only the raw rows that a full refresh could stage
+    differently from the last run, with every other delivery of the same event (event_key), so
+    that duplicates are ranked against each other: rows loaded since the latest staged load less
+    event_load_lookback_days (loaders may commit out of order) or without loaded_at; rows whose
+    contact has appeared in or disappeared from the CRM since; and every row after a change of the
+    event_types or page_categories seeds. The table then equals a full refresh. Raw rows deleted
+    at the source stay until a --full-refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_key',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set raw_columns = ['event_id', 'contact_id', 'event_type', 'occurred_at', 'url', 'content_type', 'loaded_at'] -%}
+{%- do require_columns(source('marketing', 'events'), raw_columns) -%}
+{%- set raw_row = [] -%}
+{%- for column in raw_columns -%}
+    {%- do raw_row.extend(["'|'", "coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '')"]) -%}
+{%- endfor -%}
+{#- One key for all deliveries of an event: its id, or, when the id is missing or not a number, a
+    hash of the raw row (each such row is rejected on its own). -#}
+{%- set event_key -%}
+    case
+        when {{ try_cast_to('event_id', 'bigint') }} is not null
+            then cast({{ try_cast_to('event_id', 'bigint') }} as {{ dbt.type_string() }})
+        else {{ dbt.concat(["'raw:'", dbt.hash(dbt.concat(raw_row)) ]) }}
+    end
+{%- endset -%}
 with
 
 events as (
@@ -29,9 +57,75 @@ page_categories as (
 
 ),
 
+mapping_lines as (
+
+    select {{ dbt.concat(["'event_type|'", 'event_type', "'|'", "coalesce(qualifier_kind, '')"]) }} as mapping_line
+    from event_types
+    union all
+    select {{ dbt.concat(["'page_category|'", 'url_path_prefix', "'|'", 'page_category']) }} as mapping_line
+    from page_categories
+
+),
+
+mappings as (
+
+    -- the content of the mapping seeds the checks read: a change restages every event
+    select {{ dbt.hash(dbt.listagg('mapping_line', "'/'", 'order by mapping_line')) }} as mappings_version
+    from mapping_lines
+
+),
+
+{% if is_incremental() %}
+
+restaged_keys as (
+
+    -- loaded since the latest staged load, less the lookback, or without loaded_at (reads the
+    -- source, not the events CTE: a CTE read twice would be materialised whole)
+    select {{ event_key }} as event_key
+    from {{ source('marketing', 'events') }}
+    where
+        {{ utc_timestamp('loaded_at') }} is null
+        or {{ utc_timestamp('loaded_at') }} >= (
+            select {{ dbt.dateadd('day', -var('event_load_lookback_days'), 'max(loaded_at)') }} from {{ this }}
+        )
+        or (select max(loaded_at) from {{ this }}) is null
+
+    union
+
+    -- the contact appeared in or disappeared from the CRM
+    select staged.event_key
+    from {{ this }} as staged
+    left join contacts
+        on staged.contact_id = contacts.contact_id
+    where
+        staged.contact_id is not null
+        and staged.is_known_contact <> (contacts.contact_id is not null)
+
+    union
+
+    -- the mapping seeds changed
+    select staged.event_key
+    from {{ this }} as staged
+    where staged.mappings_version <> (select mappings_version from mappings)
+
+),
+
+{% endif %}
+
+restaged_events as (
+
+    select events.*
+    from events
+    {%- if is_incremental() %}
+    where {{ event_key }} in (select event_key from restaged_keys)
+    {%- endif %}
+
+),
+
 typed as (
 
     select
+        {{ event_key }} as event_key,
         {{ try_cast_to('event_id', 'bigint') }} as event_id,
         nullif(trim(cast(contact_id as {{ dbt.type_string() }})), '') as contact_id,
         nullif(lower(trim(cast(event_type as {{ dbt.type_string() }}))), '') as event_type,
@@ -50,7 +144,7 @@ typed as (
         cast(event_id as {{ dbt.type_string() }}) as raw_event_id,
         cast(occurred_at as {{ dbt.type_string() }}) as raw_occurred_at,
         cast(loaded_at as {{ dbt.type_string() }}) as raw_loaded_at
-    from events
+    from restaged_events
 
 ),
 
@@ -111,8 +205,10 @@ mapped as (
             when 'page_category' then coalesce(page_categories_by_path.page_category, 'other')
             when 'content_type' then typed.content_type
         end as event_qualifier,
-        contacts.contact_id is not null as is_known_contact
+        contacts.contact_id is not null as is_known_contact,
+        mappings.mappings_version
     from typed
+    cross join mappings
     left join event_types
         on typed.event_type = event_types.event_type
     left join page_categories_by_path
