@@ -33,6 +33,19 @@ TEXT_ATTRIBUTES = [
 NUMBER_ATTRIBUTES = ["employee_count", "annual_revenue_usd"]
 
 
+def decay(age_days: str) -> str:
+    """The share of a rule's points left age_days after the action, under the rule's decay policy."""
+    age = f"cast({age_days} as double)"
+    return (
+        "case r.decay_type when 'none' then 1.0"
+        f" when 'half_life' then power(0.5, {age} / r.half_life_days)"
+        f" when 'linear' then greatest(0.0, 1.0 - {age} / r.lifetime_days)"
+        f" when 'expiry' then case when {age} < r.expiry_days then 1.0 else 0.0 end"
+        f" when 'step' then greatest(0.0, 1.0 - r.step_points * floor({age} / r.step_days) / abs(r.points))"
+        " end"
+    )
+
+
 def floor_sql(raw_dir: Path, seeds_dir: Path, as_of: dt.date, history_days: int) -> str:
     version_attributes = ",\n        ".join(
         f"case when n_{a}.contact_id is not null then n_{a}.old_value else c.{a} end as {a}" for a in TRACKED
@@ -52,8 +65,11 @@ def floor_sql(raw_dir: Path, seeds_dir: Path, as_of: dt.date, history_days: int)
         f"and v.valid_from = n_{a}.valid_from and n_{a}.attribute = '{a}'"
         for a in TRACKED
     )
+    first_date = as_of - dt.timedelta(days=history_days)
     return FLOOR_SQL.format(
-        raw=raw_dir, seeds=seeds_dir, as_of=as_of, first_date=as_of - dt.timedelta(days=history_days),
+        raw=raw_dir, seeds=seeds_dir, as_of=as_of, first_date=first_date,
+        decay_first_date=decay(f"date '{first_date}' - r.event_date"),
+        decay_score_date=decay("s.score_date - r.event_date"),
         version_attributes=version_attributes, text=text, number=number, next_change_joins=joins,
     )  # fmt: skip
 

@@ -214,28 +214,35 @@ rule_day_flags as (
         range between coalesce(window_days, 1) - 1 preceding and current row) as in_reach
     from rule_day_keys
 ),
+-- days worth nothing by the first score date stay so (decay only falls) and are older than every
+-- day worth points: scored as one row per key, outside the max_occurrences window
+rule_day_spent as (
+    select *, event_date <= date '{first_date}' and {decay_first_date} = 0 as spent from rule_day_flags as r
+),
+rule_days_to_score as (
+    select k, event_date, occurrences, in_reach, points, max_occurrences, window_days, decay_type, half_life_days,
+        lifetime_days, expiry_days, step_days, step_points, created_at
+    from rule_day_spent where not spent
+    union all
+    select k, max(event_date), sum(occurrences), false, points, max_occurrences, window_days, decay_type,
+        half_life_days, lifetime_days, expiry_days, step_days, step_points, created_at
+    from rule_day_spent where spent
+    group by all
+),
 activity as (
     select s.score_date, r.k, r.event_date, r.occurrences, r.in_reach, r.points, r.max_occurrences, r.window_days,
-        s.score_date - r.event_date as age_days,
-        case r.decay_type
-            when 'none' then 1.0
-            when 'half_life' then power(0.5, cast(s.score_date - r.event_date as double) / r.half_life_days)
-            when 'linear' then greatest(0.0, 1.0 - cast(s.score_date - r.event_date as double) / r.lifetime_days)
-            when 'expiry' then case when cast(s.score_date - r.event_date as double) < r.expiry_days then 1.0 else 0.0 end
-            when 'step' then greatest(0.0, 1.0 - r.step_points
-                * floor(cast(s.score_date - r.event_date as double) / r.step_days) / abs(r.points))
-        end as decay
-    from score_dates as s join rule_day_flags as r
+        s.score_date - r.event_date as age_days, {decay_score_date} as decay
+    from score_dates as s join rule_days_to_score as r
         on r.event_date <= s.score_date and r.created_at < s.score_date + 1
 ),
 counted as (
-    select score_date, k, occurrences * points * decay as counted from activity where not in_reach
+    select score_date, k, occurrences * points * decay as counted from activity where not (in_reach and decay > 0)
     union all
     select score_date, k,
         least(occurrences, greatest(0, max_occurrences - (sum(occurrences) over (
             partition by score_date, k, floor(age_days / window_days) order by event_date desc) - occurrences)))
             * points * decay
-    from activity where in_reach
+    from activity where in_reach and decay > 0
 ),
 engagement_points as (
     select t.score_date, r.contact_id, r.scoring_model_id, r.rule_group, 'engagement' as category,

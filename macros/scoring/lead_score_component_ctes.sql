@@ -143,7 +143,8 @@ contact_rules as (
 
 ),
 
--- with what the rule makes of them: its points, cap and decay
+-- with what the rule makes of them: its points, cap and decay; and whether decay has taken all
+-- of the day's points by the first score date (decay never gives points back as days pass)
 rule_days_with_rules as (
 
     select
@@ -160,7 +161,11 @@ rule_days_with_rules as (
         decay_policies.lifetime_days,
         decay_policies.expiry_days,
         decay_policies.step_days,
-        decay_policies.step_points
+        decay_policies.step_points,
+        rule_days.event_date <= first_score_date.score_date
+        and {{ decay_factor(
+            'cast(' ~ dbt.datediff('rule_days.event_date', 'first_score_date.score_date', 'day') ~ ' as ' ~ type_double() ~ ')',
+            policy='decay_policies', points='engagement_rules.points') }} = 0 as is_spent
     from rule_days_within_reach_of_max_occurrences as rule_days
     inner join contact_rules
         on rule_days.contact_id = contact_rules.contact_id
@@ -171,6 +176,64 @@ rule_days_with_rules as (
         and rule_days.rule_id = engagement_rules.rule_id
     inner join decay_policies
         on engagement_rules.decay_policy_id = decay_policies.decay_policy_id
+    cross join (select min(score_dates.score_date) as score_date from score_dates) as first_score_date
+
+),
+
+-- the days spent by the first score date still count their occurrences, but are worth nothing
+-- on any score date and are older than every day that is worth points, so no cap counts them
+-- against a later day: one row per contact and rule holds them all, dated on the last of them
+rule_days_to_score as (
+
+    select
+        contact_rule_key,
+        first_valid_from,
+        event_date,
+        occurrences,
+        is_within_reach_of_max_occurrences,
+        points,
+        max_occurrences,
+        window_days,
+        decay_type,
+        half_life_days,
+        lifetime_days,
+        expiry_days,
+        step_days,
+        step_points
+    from rule_days_with_rules
+    where not is_spent
+
+    union all
+
+    select
+        contact_rule_key,
+        first_valid_from,
+        max(event_date) as event_date,
+        sum(occurrences) as occurrences,
+        false as is_within_reach_of_max_occurrences,
+        points,
+        max_occurrences,
+        window_days,
+        decay_type,
+        half_life_days,
+        lifetime_days,
+        expiry_days,
+        step_days,
+        step_points
+    from rule_days_with_rules
+    where is_spent
+    group by
+        contact_rule_key,
+        first_valid_from,
+        points,
+        max_occurrences,
+        window_days,
+        decay_type,
+        half_life_days,
+        lifetime_days,
+        expiry_days,
+        step_days,
+        step_points
 
 ),
 
@@ -190,7 +253,7 @@ rule_activity as (
             'cast(' ~ dbt.datediff('rule_days.event_date', 'score_dates.score_date', 'day') ~ ' as ' ~ type_double() ~ ')',
             policy='rule_days', points='rule_days.points') }} as decay_factor
     from score_dates
-    inner join rule_days_with_rules as rule_days
+    inner join rule_days_to_score as rule_days
         on rule_days.event_date <= score_dates.score_date
         -- the contact exists at the end of the score date, as in scoring_contacts
         and rule_days.first_valid_from < {{ dbt.dateadd('day', 1, 'score_dates.score_date') }}
@@ -198,8 +261,10 @@ rule_activity as (
 ),
 
 -- the most recent max_occurrences per window of window_days (counted back from the score date)
--- count; the window function runs only on the days a cap may reach (one row per day, so the
--- running sum's default frame ends at the current day)
+-- count; the window function runs only on the days a cap may reach and that are still worth
+-- points (a day worth nothing has only older days after it in its window, so leaving it out
+-- changes no other day's count); one row per day, so the running sum's default frame ends at
+-- the current day
 rule_activity_counted as (
 
     select
@@ -209,7 +274,7 @@ rule_activity_counted as (
         occurrences * points * decay_factor as points_after_decay,
         occurrences * points * decay_factor as points_counted
     from rule_activity
-    where not is_within_reach_of_max_occurrences
+    where not (is_within_reach_of_max_occurrences and decay_factor > 0)
 
     union all
 
@@ -223,7 +288,7 @@ rule_activity_counted as (
             order by event_date desc
         ) - occurrences))) * points * decay_factor as points_counted
     from rule_activity
-    where is_within_reach_of_max_occurrences
+    where is_within_reach_of_max_occurrences and decay_factor > 0
 
 ),
 
