@@ -237,14 +237,15 @@ rule_days_to_score as (
 
 ),
 
-rule_activity as (
-
+{#- each rule day on each score date from the day on, with its age and what decay leaves of its
+    points; the days within reach of a cap and the others are two CTEs, each read once, so that
+    the engine streams them instead of holding every day of every score date at once -#}
+{%- set rule_activity -%}
     select
         score_dates.score_date,
         rule_days.contact_rule_key,
         rule_days.event_date,
         rule_days.occurrences,
-        rule_days.is_within_reach_of_max_occurrences,
         rule_days.points,
         rule_days.max_occurrences,
         rule_days.window_days,
@@ -257,14 +258,26 @@ rule_activity as (
         on rule_days.event_date <= score_dates.score_date
         -- the contact exists at the end of the score date, as in scoring_contacts
         and rule_days.first_valid_from < {{ dbt.dateadd('day', 1, 'score_dates.score_date') }}
+{%- endset -%}
+
+rule_activity_beyond_reach as (
+
+    {{ rule_activity }}
+    where not rule_days.is_within_reach_of_max_occurrences
+
+),
+
+rule_activity_within_reach as (
+
+    {{ rule_activity }}
+    where rule_days.is_within_reach_of_max_occurrences
 
 ),
 
 -- the most recent max_occurrences per window of window_days (counted back from the score date)
--- count; the window function runs only on the days a cap may reach and that are still worth
--- points (a day worth nothing has only older days after it in its window, so leaving it out
--- changes no other day's count); one row per day, so the running sum's default frame ends at
--- the current day
+-- count; one row per day, so the running sum's default frame ends at the current day. The days
+-- worth nothing on the score date are a window of their own: each is older than every day still
+-- worth points, so it would change no other day's count, and it counts 0 points itself
 rule_activity_counted as (
 
     select
@@ -273,8 +286,7 @@ rule_activity_counted as (
         occurrences,
         occurrences * points * decay_factor as points_after_decay,
         occurrences * points * decay_factor as points_counted
-    from rule_activity
-    where not (is_within_reach_of_max_occurrences and decay_factor > 0)
+    from rule_activity_beyond_reach
 
     union all
 
@@ -284,11 +296,10 @@ rule_activity_counted as (
         occurrences,
         occurrences * points * decay_factor as points_after_decay,
         least(occurrences, greatest(0, max_occurrences - (sum(occurrences) over (
-            partition by score_date, contact_rule_key, floor(age_days / window_days)
+            partition by score_date, contact_rule_key, floor(age_days / window_days), decay_factor > 0
             order by event_date desc
         ) - occurrences))) * points * decay_factor as points_counted
-    from rule_activity
-    where is_within_reach_of_max_occurrences and decay_factor > 0
+    from rule_activity_within_reach
 
 ),
 
