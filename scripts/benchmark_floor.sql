@@ -217,7 +217,8 @@ rule_day_flags as (
 -- days worth nothing by the first score date stay so (decay only falls) and are older than every
 -- day worth points: scored as one row per key, outside the max_occurrences window
 rule_day_spent as (
-    select *, event_date <= date '{first_date}' and {decay_first_date} = 0 as spent from rule_day_flags as r
+    select *, coalesce(event_date <= date '{first_date}' and {decay_first_date} = 0, false) as spent
+    from rule_day_flags as r
 ),
 rule_days_to_score as (
     select k, event_date, occurrences, in_reach, points, max_occurrences, window_days, decay_type, half_life_days,

@@ -162,10 +162,14 @@ rule_days_with_rules as (
         decay_policies.expiry_days,
         decay_policies.step_days,
         decay_policies.step_points,
-        rule_days.event_date <= first_score_date.score_date
-        and {{ decay_factor(
-            'cast(' ~ dbt.datediff('rule_days.event_date', 'first_score_date.score_date', 'day') ~ ' as ' ~ type_double() ~ ')',
-            policy='decay_policies', points='engagement_rules.points') }} = 0 as is_spent
+        -- never unknown: a day this cannot tell about is scored as any other, not dropped
+        coalesce(
+            rule_days.event_date <= first_score_date.score_date
+            and {{ decay_factor(
+                'cast(' ~ dbt.datediff('rule_days.event_date', 'first_score_date.score_date', 'day') ~ ' as ' ~ type_double() ~ ')',
+                policy='decay_policies', points='engagement_rules.points') }} = 0,
+            false
+        ) as is_spent
     from rule_days_within_reach_of_max_occurrences as rule_days
     inner join contact_rules
         on rule_days.contact_id = contact_rules.contact_id
