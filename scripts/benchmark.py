@@ -18,8 +18,10 @@ so they say nothing about the data and run in CI (`make test`), not in the daily
 
 Each step runs in its own process; its peak RSS is that process's (os.wait4). The floor's and the
 pandas scores must equal the scoring path's fct_lead_scores row for row (scores to 1e-6, the
-decimal places of the marts); otherwise the run fails. The table is printed and written, with
-every figure, to target/benchmark/benchmark.json.
+decimal places of the marts); otherwise the run fails. A step that fails (e.g. out of memory or
+temp disk at a size the machine cannot take) is recorded with its time and memory until then and
+its log; the steps that need it are not run, the others are, and the run exits 1 after the table.
+The table is printed and written, with every figure, to target/benchmark/benchmark.json.
 
     scripts/benchmark.py                              # 1M, 10M and 100M events
     scripts/benchmark.py --sizes 1M,10M
@@ -58,6 +60,13 @@ class Step:
     name: str
     seconds: float
     peak_rss_gib: float
+    failed: str | None = None  # why the step failed: its exit code and log
+
+
+@dataclass
+class Skipped:
+    name: str
+    reason: str
 
 
 def contacts_for(events: int) -> int:
@@ -71,18 +80,17 @@ def parse_size(text: str) -> int:
 
 
 def run_measured(name: str, command: list[str], env: dict | None = None, log: Path | None = None) -> Step:
-    """Run a command in its own process: wall time and that process's peak RSS."""
+    """Run a command in its own process: wall time and that process's peak RSS, and why it failed."""
     started = time.perf_counter()
     with open(log or os.devnull, "w") as out:
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
+    failed = None
     if code != 0:
-        raise RuntimeError(
-            f"{name} failed (exit {code}): {' '.join(command)}" + (f"; see {log}" if log else "")
-        )
-    return Step(name, seconds, usage.ru_maxrss / 1024**2)
+        failed = f"exit {code}: {' '.join(command)}" + (f"; see {log}" if log else "")
+    return Step(name, seconds, usage.ru_maxrss / 1024**2, failed)
 
 
 def generate(raw_dir: Path, events: int) -> tuple[Step, float]:
@@ -93,6 +101,8 @@ def generate(raw_dir: Path, events: int) -> tuple[Step, float]:
          "--contacts", str(contacts_for(events)), "--events", str(events),
          "--end-date", END_DATE.isoformat()],
     )  # fmt: skip
+    if step.failed:
+        raise RuntimeError(f"generating {events:,} events failed ({step.failed})")
     events_dir, held_dir = raw_dir / "events", raw_dir / "next_day"
     held_dir.mkdir()
     with duckdb.connect() as con:
@@ -186,34 +196,47 @@ def bench_size(events: int, work_dir: Path, pandas_limit: int) -> dict:
     as_of, next_day = END_DATE - dt.timedelta(days=1), END_DATE
     print(f"\n{events:,} events: generating ...", flush=True)
     generated, next_day_share = generate(raw_dir, events)
-    steps = {}
+    steps: dict[str, Step | Skipped] = {}
 
-    def record(step: Step) -> None:
+    def record(step: Step) -> bool:
         steps[step.name] = step
-        print(f"  {step.name:<34} {step.seconds:8.1f} s  {step.peak_rss_gib:6.2f} GiB", flush=True)
+        outcome = f"  FAILED ({step.failed})" if step.failed else ""
+        print(f"  {step.name:<34} {step.seconds:8.1f} s  {step.peak_rss_gib:6.2f} GiB{outcome}", flush=True)
+        return not step.failed
+
+    def skip(name: str, reason: str) -> None:
+        steps[name] = Skipped(name, reason)
+        print(f"  {name:<34} not run: {reason}", flush=True)
 
     scoring_db, project_db = size_dir / "scoring_path.duckdb", size_dir / "project.duckdb"
-    record(dbt_build("scoring path", scoring_db, raw_dir, as_of, SCORING_PATH, log_dir, True))
-    record(
+    scoring_built = record(dbt_build("scoring path", scoring_db, raw_dir, as_of, SCORING_PATH, log_dir, True))
+    candidates = {}
+    if record(
         score_outside_dbt(
             FLOOR, SCRIPTS_DIR / "benchmark_floor.py", raw_dir, as_of, size_dir / "floor.parquet"
         )
-    )
-    candidates = {FLOOR: size_dir / "floor.parquet"}
-    if events <= pandas_limit:
-        record(score_outside_dbt(PANDAS, PANDAS_SCRIPT, raw_dir, as_of, size_dir / "pandas.parquet"))
+    ):
+        candidates[FLOOR] = size_dir / "floor.parquet"
+    if events > pandas_limit:
+        skip(PANDAS, f"more than --pandas-max-events ({pandas_limit:,})")
+    elif record(score_outside_dbt(PANDAS, PANDAS_SCRIPT, raw_dir, as_of, size_dir / "pandas.parquet")):
         candidates[PANDAS] = size_dir / "pandas.parquet"
-    verdicts = compare_scores(scoring_db, candidates)
-    record(dbt_build("whole project", project_db, raw_dir, as_of, [], log_dir, True))
+    verdicts = compare_scores(scoring_db, candidates) if scoring_built else {}
+    project_built = record(dbt_build("whole project", project_db, raw_dir, as_of, [], log_dir, True))
 
     # the next day's events arrive; the daily job runs as of that day
     shutil.move(
         str(raw_dir / "next_day" / "part-next-day.parquet"), raw_dir / "events" / "part-next-day.parquet"
     )
-    record(dbt_build("scoring path, daily run", scoring_db, raw_dir, next_day, SCORING_PATH, log_dir, False))
-    record(dbt_build("whole project, daily run", project_db, raw_dir, next_day, [], log_dir, False))
+    daily = [("scoring path, daily run", scoring_db, SCORING_PATH, scoring_built, "scoring path"),
+             ("whole project, daily run", project_db, [], project_built, "whole project")]  # fmt: skip
+    for name, database, selection, built, full_build in daily:
+        if built:
+            record(dbt_build(name, database, raw_dir, next_day, selection, log_dir, False))
+        else:
+            skip(name, f"the {full_build} failed")
     for database in (scoring_db, project_db):
-        database.unlink()
+        database.unlink(missing_ok=True)
     return {
         "events": events,
         "contacts": contacts_for(events),
@@ -225,15 +248,23 @@ def bench_size(events: int, work_dir: Path, pandas_limit: int) -> dict:
 
 
 def ratios(result: dict) -> dict:
-    steps = {name: step["seconds"] for name, step in result["steps"].items()}
-    out = {
-        "scoring_path_over_floor": steps["scoring path"] / steps[FLOOR],
-        "daily_over_full_scoring_path": steps["scoring path, daily run"] / steps["scoring path"],
-        "daily_over_full_whole_project": steps["whole project, daily run"] / steps["whole project"],
+    """The targets' ratios, of the steps that ran to the end."""
+    ran = {name: step for name, step in result["steps"].items() if "seconds" in step and not step["failed"]}
+    steps = {name: step["seconds"] for name, step in ran.items()}
+    pairs = {
+        "scoring_path_over_floor": ("scoring path", FLOOR),
+        "daily_over_full_scoring_path": ("scoring path, daily run", "scoring path"),
+        "daily_over_full_whole_project": ("whole project, daily run", "whole project"),
+        "pandas_over_scoring_path": (PANDAS, "scoring path"),
     }
-    if PANDAS in steps:
-        out["pandas_over_scoring_path"] = steps[PANDAS] / steps["scoring path"]
-    return out
+    return {key: steps[a] / steps[b] for key, (a, b) in pairs.items() if a in steps and b in steps}
+
+
+def cell(step: dict | None) -> str:
+    if step is None or "reason" in step:
+        return "not run" + (f" ({step['reason']})" if step else "")
+    figures = f"{step['seconds']:.1f} s, {step['peak_rss_gib']:.1f} GiB"
+    return f"failed after {figures}" if step["failed"] else figures
 
 
 def table(results: list[dict]) -> str:
@@ -249,8 +280,7 @@ def table(results: list[dict]) -> str:
     for name in names:
         cells = []
         for result in results:
-            step = result["steps"].get(name)
-            cells.append(f"{step['seconds']:.1f} s, {step['peak_rss_gib']:.1f} GiB" if step else "not run")
+            cells.append(cell(result["steps"].get(name)))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     keys = []
     for result in results:
@@ -282,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
     print("\n" + table(results))
     print(f"\nmachine: {machine()}\nfigures: {args.output}")
-    return 0
+    failed = [f"{r['events']:,} events: {step['name']}" for r in results for step in r["steps"].values()
+              if step.get("failed")]  # fmt: skip
+    if failed:
+        print("failed: " + "; ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

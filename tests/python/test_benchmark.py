@@ -55,3 +55,53 @@ def test_the_comparison_fails_on_any_difference(
 
     with pytest.raises(AssertionError, match="differs from the dbt build"):
         benchmark.compare_scores(demo_build.database, {"floor": changed})
+
+
+def test_a_failing_step_is_recorded_with_its_time_memory_and_log(tmp_path: Path):
+    log = tmp_path / "step.log"
+
+    step = benchmark.run_measured("fails", ["sh", "-c", "echo out of temp disk; exit 3"], log=log)
+
+    assert step.failed is not None and step.failed.startswith("exit 3") and str(log) in step.failed
+    assert step.seconds > 0 and step.peak_rss_gib > 0
+    assert log.read_text() == "out of temp disk\n"
+
+
+def test_a_size_whose_scoring_path_fails_runs_the_other_steps_and_reports_the_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    ran = []
+
+    def generate(raw_dir: Path, events: int):
+        (raw_dir / "next_day").mkdir(parents=True)
+        (raw_dir / "events").mkdir()
+        (raw_dir / "next_day" / "part-next-day.parquet").write_text("")
+        return benchmark.Step("generate", 1.0, 0.1), 0.01
+
+    def dbt_build(name, database, raw_dir, as_of, selection, log_dir, full_refresh):
+        ran.append(name)
+        return benchmark.Step(name, 2.0, 1.0, "exit 1: dbt build" if name == "scoring path" else None)
+
+    def score_outside_dbt(name, script, raw_dir, as_of, output):
+        ran.append(name)
+        return benchmark.Step(name, 1.0, 0.5)
+
+    def compare_scores(database, candidates):
+        raise AssertionError("nothing to compare with: the scoring path failed")
+
+    for name, fake in [("generate", generate), ("dbt_build", dbt_build),
+                       ("score_outside_dbt", score_outside_dbt), ("compare_scores", compare_scores)]:  # fmt: skip
+        monkeypatch.setattr(benchmark, name, fake)
+
+    result = benchmark.bench_size(1000, tmp_path, pandas_limit=100)
+    result["ratios"] = benchmark.ratios(result)
+    printed = benchmark.table([result])
+
+    assert ran == ["scoring path", benchmark.FLOOR, "whole project", "whole project, daily run"]
+    assert result["steps"]["scoring path, daily run"] == {
+        "name": "scoring path, daily run", "reason": "the scoring path failed"
+    }  # fmt: skip
+    assert "| scoring path | failed after 2.0 s, 1.0 GiB |" in printed
+    assert "| scoring path, daily run | not run (the scoring path failed) |" in printed
+    assert f"| {benchmark.PANDAS} | not run (more than --pandas-max-events (100)) |" in printed
+    assert set(result["ratios"]) == {"daily_over_full_whole_project"}
