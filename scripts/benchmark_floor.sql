@@ -230,20 +230,31 @@ rule_days_to_score as (
     from rule_day_spent where spent
     group by all
 ),
-activity as (
-    select s.score_date, r.k, r.event_date, r.occurrences, r.in_reach, r.points, r.max_occurrences, r.window_days,
+-- the days within reach of a cap and the others: two CTEs read once each, so that DuckDB streams
+-- them rather than materialising every day of every score date (a CTE read twice is materialised)
+activity_beyond_reach as (
+    select s.score_date, r.k, r.occurrences * r.points * ({decay_score_date}) as counted
+    from score_dates as s join rule_days_to_score as r
+        on r.event_date <= s.score_date and r.created_at < s.score_date + 1
+    where not r.in_reach
+),
+activity_within_reach as (
+    select s.score_date, r.k, r.event_date, r.occurrences, r.points, r.max_occurrences, r.window_days,
         s.score_date - r.event_date as age_days, {decay_score_date} as decay
     from score_dates as s join rule_days_to_score as r
         on r.event_date <= s.score_date and r.created_at < s.score_date + 1
+    where r.in_reach
 ),
 counted as (
-    select score_date, k, occurrences * points * decay as counted from activity where not (in_reach and decay > 0)
+    select score_date, k, counted from activity_beyond_reach
     union all
+    -- days worth nothing on the score date are a window of their own: each is older than every day
+    -- still worth points, so it changes no other day's count, and counts 0 itself
     select score_date, k,
         least(occurrences, greatest(0, max_occurrences - (sum(occurrences) over (
-            partition by score_date, k, floor(age_days / window_days) order by event_date desc) - occurrences)))
-            * points * decay
-    from activity where in_reach and decay > 0
+            partition by score_date, k, floor(age_days / window_days), decay > 0
+            order by event_date desc) - occurrences))) * points * decay
+    from activity_within_reach
 ),
 engagement_points as (
     select t.score_date, r.contact_id, r.scoring_model_id, r.rule_group, 'engagement' as category,
