@@ -187,57 +187,30 @@ rule_days_with_rules as (
 -- the days spent by the first score date still count their occurrences, but are worth nothing
 -- on any score date and are older than every day that is worth points, so no cap counts them
 -- against a later day: one row per contact and rule holds them all, dated on the last of them
+{%- set rule_columns = [
+    'contact_rule_key', 'first_valid_from', 'points', 'max_occurrences', 'window_days', 'decay_type',
+    'half_life_days', 'lifetime_days', 'expiry_days', 'step_days', 'step_points'] %}
 rule_days_to_score as (
 
     select
-        contact_rule_key,
-        first_valid_from,
+        {{ rule_columns | join(',\n        ') }},
         event_date,
         occurrences,
-        is_within_reach_of_max_occurrences,
-        points,
-        max_occurrences,
-        window_days,
-        decay_type,
-        half_life_days,
-        lifetime_days,
-        expiry_days,
-        step_days,
-        step_points
+        is_within_reach_of_max_occurrences
     from rule_days_with_rules
     where not is_spent
 
     union all
 
     select
-        contact_rule_key,
-        first_valid_from,
+        {{ rule_columns | join(',\n        ') }},
         max(event_date) as event_date,
         sum(occurrences) as occurrences,
-        false as is_within_reach_of_max_occurrences,
-        points,
-        max_occurrences,
-        window_days,
-        decay_type,
-        half_life_days,
-        lifetime_days,
-        expiry_days,
-        step_days,
-        step_points
+        false as is_within_reach_of_max_occurrences
     from rule_days_with_rules
     where is_spent
     group by
-        contact_rule_key,
-        first_valid_from,
-        points,
-        max_occurrences,
-        window_days,
-        decay_type,
-        half_life_days,
-        lifetime_days,
-        expiry_days,
-        step_days,
-        step_points
+        {{ rule_columns | join(',\n        ') }}
 
 ),
 
