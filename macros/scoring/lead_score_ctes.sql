@@ -2,8 +2,9 @@
     fit, engagement and lead scores summed from the components, and the grade, band and MQL
     status they earn in the lead's segment, and the model's champion (itself, or the model a
     challenger challenges). Contacts without components score 0.
-    Needs the CTEs `scoring_contacts` and the components CTE named by `components` before it. -#}
-{% macro lead_score_ctes(components) -%}
+    Needs the CTE of the contacts on each score date (`contacts`, as scoring_contacts_cte makes it)
+    and the components CTE named by `components` before it. -#}
+{% macro lead_score_ctes(components, contacts='scoring_contacts') -%}
 
 score_models as (
 
@@ -68,7 +69,7 @@ lead_score_totals as (
         cast(coalesce(component_totals.engagement_score, 0) as {{ type_points() }}) as engagement_score,
         cast(coalesce(component_totals.lead_score, 0) as {{ type_points() }}) as lead_score,
         score_models.max_score
-    from scoring_contacts
+    from {{ contacts }}{% if contacts != 'scoring_contacts' %} as scoring_contacts{% endif %}
     cross join score_models
     left join component_totals
         on scoring_contacts.score_date = component_totals.score_date

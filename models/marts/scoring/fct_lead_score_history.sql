@@ -3,8 +3,10 @@
     scores the days since the last run plus history_lookback_days, so events that arrive late
     are counted while older days, and the first-MQL dates read from them, stay as they were.
     A new scoring model (e.g. a challenger) gets rows from the days a run scores on; a full
-    refresh scores it over the whole history. The columns are fixed (on_schema_change='fail'):
-    after a change to them, run once with --full-refresh. -#}
+    refresh scores it over the whole history. The as-of date is scored once, by
+    fct_lead_score_components: its row here is summed from that model's components, so the two
+    agree by construction and a daily run scores one day fewer. The columns are fixed
+    (on_schema_change='fail'): after a change to them, run once with --full-refresh. -#}
 {{
     config(
         materialized='incremental',
@@ -30,9 +32,17 @@
 
 with
 
-score_dates as (
+history_dates as (
 
     {{ date_spine(start_date, as_of) }}
+
+),
+
+-- the days scored here: all but the as-of date
+score_dates as (
+
+    select score_date from history_dates
+    where score_date < {{ as_of }}
 
 ),
 
@@ -40,7 +50,51 @@ score_dates as (
 
 {{ lead_score_component_ctes() }},
 
-{{ lead_score_ctes('lead_score_components') }},
+as_of_score_date as (
+
+    select score_date from history_dates
+    where score_date = {{ as_of }}
+
+),
+
+{{ scoring_contacts_cte('as_of_contacts', 'as_of_score_date') }},
+
+as_of_components as (
+
+    select
+        as_of_date as score_date,
+        contact_id,
+        scoring_model_id,
+        rule_category,
+        points_after_caps
+    from {{ ref('fct_lead_score_components') }}
+    where as_of_date in (select as_of_score_date.score_date from as_of_score_date)
+
+),
+
+history_contacts as (
+
+    select * from scoring_contacts
+    union all
+    select * from as_of_contacts
+
+),
+
+history_components as (
+
+    select
+        score_date,
+        contact_id,
+        scoring_model_id,
+        rule_category,
+        points_after_caps
+    from lead_score_components
+    union all
+    select * from as_of_components
+
+),
+
+{{ lead_score_ctes('history_components', contacts='history_contacts') }},
 
 rules_versions as (
 
