@@ -124,6 +124,28 @@ def test_daily_runs_with_late_events_equal_a_full_refresh_and_rebuilding_changes
     assert mart_checksums(full) == daily_checksums
 
 
+def test_every_day_of_the_history_scores_as_a_build_as_of_that_day(
+    tmp_path: Path, demo_raw_dir: Path, demo_build: DbtBuild
+) -> None:
+    # the history scores its days itself and takes only the as-of date from
+    # fct_lead_score_components: a day it scored must give what a build as of that day gives
+    day = "2026-10-15"
+    earlier = new_build(tmp_path, "earlier", demo_raw_dir)
+    result = earlier.run(
+        "build", "--select", "+fct_lead_scores", "--indirect-selection", "cautious", "--exclude", "test_type:unit",
+        as_of_date=day,
+    )
+    assert result.success, errors_of(result)
+
+    columns = "contact_id, scoring_model_id, segment, fit_score, engagement_score, lead_score, grade, score_band, is_mql"
+    as_of_that_day = earlier.query(f"select {columns} from marts.fct_lead_scores order by all")
+    in_the_history = demo_build.query(
+        f"select {columns} from marts.fct_lead_score_history where score_date = '{day}' order by all"
+    )
+    assert len(as_of_that_day) > 100
+    assert in_the_history == as_of_that_day
+
+
 @pytest.mark.parametrize(
     ("points", "passes", "expected"),
     [
