@@ -1,10 +1,11 @@
 {#- CTEs ending in `lead_scores`: one row per contact, scoring model and score date with the
-    fit, engagement and lead scores summed from the components, and the grade, band and MQL
+    fit, engagement and lead scores of the `totals`, and the grade, band and MQL
     status they earn in the lead's segment, and the model's champion (itself, or the model a
     challenger challenges). Contacts without components score 0.
     Needs the CTE of the contacts on each score date (`contacts`, as scoring_contacts_cte makes it)
-    and the components CTE named by `components` before it. -#}
-{% macro lead_score_ctes(components, contacts='scoring_contacts') -%}
+    and the CTE named by `totals` (score_date, contact_id, scoring_model_id, fit_score,
+    engagement_score, lead_score; as component_totals_cte or lead_score_total_ctes make it) before it. -#}
+{% macro lead_score_ctes(totals, contacts='scoring_contacts') -%}
 
 score_models as (
 
@@ -40,20 +41,6 @@ grade_ranges as (
 
 ),
 
-component_totals as (
-
-    select
-        score_date,
-        contact_id,
-        scoring_model_id,
-        sum(case when rule_category = 'fit' then points_after_caps else 0 end) as fit_score,
-        sum(case when rule_category = 'engagement' then points_after_caps else 0 end) as engagement_score,
-        sum(points_after_caps) as lead_score
-    from {{ components }}
-    group by score_date, contact_id, scoring_model_id
-
-),
-
 lead_score_totals as (
 
     select
@@ -71,7 +58,7 @@ lead_score_totals as (
         score_models.max_score
     from {{ contacts }}{% if contacts != 'scoring_contacts' %} as scoring_contacts{% endif %}
     cross join score_models
-    left join component_totals
+    left join {{ totals }} as component_totals
         on scoring_contacts.score_date = component_totals.score_date
         and scoring_contacts.contact_id = component_totals.contact_id
         and score_models.scoring_model_id = component_totals.scoring_model_id

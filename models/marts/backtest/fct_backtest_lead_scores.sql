@@ -29,7 +29,9 @@ lead_score_components as (
 
 ),
 
-{{ lead_score_ctes('lead_score_components') }},
+{{ component_totals_cte('lead_score_components') }},
+
+{{ lead_score_ctes('component_totals') }},
 
 scoring_models as (
 

@@ -3,9 +3,10 @@
     scores the days since the last run plus history_lookback_days, so events that arrive late
     are counted while older days, and the first-MQL dates read from them, stay as they were.
     A new scoring model (e.g. a challenger) gets rows from the days a run scores on; a full
-    refresh scores it over the whole history. The as-of date is scored once, by
-    fct_lead_score_components: its row here is summed from that model's components, so the two
-    agree by construction and a daily run scores one day fewer. The columns are fixed
+    refresh scores it over the whole history. The other days are scored to totals without a row
+    per rule (lead_score_total_ctes), which the history does not keep. The as-of date is scored
+    once, by fct_lead_score_components: its row here is summed from that model's components, so
+    the two agree by construction and a daily run scores one day fewer. The columns are fixed
     (on_schema_change='fail'): after a change to them, run once with --full-refresh. -#}
 {{
     config(
@@ -48,7 +49,7 @@ score_dates as (
 
 {{ scoring_contacts_cte() }},
 
-{{ lead_score_component_ctes() }},
+{{ lead_score_total_ctes() }},
 
 as_of_score_date as (
 
@@ -80,21 +81,17 @@ history_contacts as (
 
 ),
 
-history_components as (
+{{ component_totals_cte('as_of_components', 'as_of_totals') }},
 
-    select
-        score_date,
-        contact_id,
-        scoring_model_id,
-        rule_category,
-        points_after_caps
-    from lead_score_components
+history_totals as (
+
+    select * from lead_score_rule_totals
     union all
-    select * from as_of_components
+    select * from as_of_totals
 
 ),
 
-{{ lead_score_ctes('history_components', contacts='history_contacts') }},
+{{ lead_score_ctes('history_totals', contacts='history_contacts') }},
 
 rules_versions as (
 
