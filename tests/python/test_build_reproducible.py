@@ -131,10 +131,8 @@ def test_every_day_of_the_history_scores_as_a_build_as_of_that_day(
     # fct_lead_score_components: a day it scored must give what a build as of that day gives
     day = "2026-10-15"
     earlier = new_build(tmp_path, "earlier", demo_raw_dir)
-    result = earlier.run(
-        "build", "--select", "+fct_lead_scores", "--indirect-selection", "cautious", "--exclude", "test_type:unit",
-        as_of_date=day,
-    )
+    scoring_path = ["--select", "+fct_lead_scores", "--indirect-selection", "cautious"]
+    result = earlier.run("build", *scoring_path, "--exclude", "test_type:unit", as_of_date=day)
     assert result.success, errors_of(result)
 
     columns = "contact_id, scoring_model_id, segment, fit_score, engagement_score, lead_score, grade, score_band, is_mql"
