@@ -135,11 +135,15 @@ def dbt_build(name: str, database: Path, raw_dir: Path, as_of: dt.date, selectio
 
 
 def score_outside_dbt(name: str, script: Path, raw_dir: Path, as_of: dt.date, output: Path) -> Step:
-    """The floor or pandas: a script that writes fct_lead_scores as of a date to a Parquet file."""
+    """The floor or pandas: a script that writes fct_lead_scores as of a date to a Parquet file; its
+    output and errors go to logs/<output name>.log beside that file."""
+    log = output.parent / "logs" / f"{output.stem}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     return run_measured(
         name,
         [sys.executable, str(script), "--raw-dir", str(raw_dir), "--as-of-date", as_of.isoformat(),
          "--output", str(output)],
+        log=log,
     )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ build, and the comparison must notice a score that differs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import benchmark
@@ -65,6 +66,22 @@ def test_a_failing_step_is_recorded_with_its_time_memory_and_log(tmp_path: Path)
     assert step.failed is not None and step.failed.startswith("exit 3") and str(log) in step.failed
     assert step.seconds > 0 and step.peak_rss_gib > 0
     assert log.read_text() == "out of temp disk\n"
+
+
+def test_the_floor_keeps_its_log_when_it_fails(tmp_path: Path):
+    output = tmp_path / "floor.parquet"
+
+    step = benchmark.score_outside_dbt(
+        benchmark.FLOOR,
+        benchmark.SCRIPTS_DIR / "benchmark_floor.py",
+        tmp_path / "no_raw_data",
+        dt.date.fromisoformat(AS_OF_DATE),
+        output,
+    )
+
+    log = tmp_path / "logs" / "floor.log"
+    assert step.failed is not None and str(log) in step.failed
+    assert "No files found" in log.read_text()
 
 
 def test_a_size_whose_scoring_path_fails_runs_the_other_steps_and_reports_the_failure(
