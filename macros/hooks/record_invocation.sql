@@ -6,6 +6,7 @@
     {%- if execute -%}
         {%- set relation = api.Relation.create(
             database=target.database, schema=target.schema, identifier='dbt_invocation') -%}
+        {%- do adapter.create_schema(relation) -%}
         {%- do run_query('drop table if exists ' ~ relation) -%}
         {%- do run_query(
             "create table " ~ relation ~ " as select"
