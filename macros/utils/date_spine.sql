@@ -4,7 +4,7 @@
 {%- endmacro %}
 
 {% macro default__date_spine(start_date, end_date) -%}
-    select explode(sequence({{ start_date }}, {{ end_date }}, interval 1 day)) as score_date
+    select explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day)) as score_date
 {%- endmacro %}
 
 {% macro duckdb__date_spine(start_date, end_date) -%}

@@ -166,7 +166,8 @@ final as (
         snapshot_counts.new_mqls,
         case
             when snapshot_counts.flow_dates > 0
-                then snapshot_counts.new_mqls / (snapshot_counts.flow_dates * {{ weeks_per_interval }})
+                then cast(snapshot_counts.new_mqls as {{ type_double() }})
+                    / (snapshot_counts.flow_dates * {{ weeks_per_interval }})
         end as new_mqls_per_week,
         snapshot_counts.converted_new_mqls,
         case

@@ -188,7 +188,8 @@ tradeoffs as (
         at_or_above.new_mqls,
         case
             when segment_totals.flow_dates > 0
-                then at_or_above.new_mqls / (segment_totals.flow_dates * {{ weeks_per_interval }})
+                then cast(at_or_above.new_mqls as {{ type_double() }})
+                    / (segment_totals.flow_dates * {{ weeks_per_interval }})
         end as new_mqls_per_week,
         at_or_above.converted_new_mqls,
         case

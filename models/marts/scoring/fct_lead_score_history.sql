@@ -7,13 +7,13 @@
     per rule (lead_score_total_ctes), which the history does not keep. The as-of date is scored
     once, by fct_lead_score_components: its row here is summed from that model's components, so
     the two agree by construction and a daily run scores one day fewer. The columns are fixed
-    (on_schema_change='fail'): after a change to them, run once with --full-refresh. -#}
+    (on_schema_change='fail'): after a change to them, run once with --full-refresh. A run
+    replaces the days it scores (replace_keys_config): delete+insert on DuckDB, their partitions
+    on Spark. -#}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='score_date',
         on_schema_change='fail',
+        **replace_keys_config('score_date', key_is_day=true),
     )
 }}
 

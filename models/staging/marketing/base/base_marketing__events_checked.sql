@@ -6,13 +6,12 @@
     event_load_lookback_days (loaders may commit out of order) or without loaded_at; rows whose
     contact has appeared in or disappeared from the CRM since; and every row after a change of the
     event_types or page_categories seeds. The table then equals a full refresh. Raw rows deleted
-    at the source stay until a --full-refresh. -#}
+    at the source stay until a --full-refresh. On Spark, whose Parquet tables cannot delete the
+    restaged rows, it is a table built in full on every run (replace_keys_config). -#}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='event_key',
         on_schema_change='fail',
+        **replace_keys_config('event_key'),
     )
 }}
 
@@ -70,7 +69,7 @@ mapping_lines as (
 mappings as (
 
     -- the content of the mapping seeds the checks read: a change restages every event
-    select {{ dbt.hash(dbt.listagg('mapping_line', "'/'", 'order by mapping_line')) }} as mappings_version
+    select {{ sorted_rows_hash('mapping_line') }} as mappings_version
     from mapping_lines
 
 ),
