@@ -9,6 +9,8 @@ Steps, in order (each one runs even when an earlier one failed, except where it 
                published as `make build` does (scripts/build.py)
   great_exp    Great Expectations checkpoint over the published score marts of that build
   pytest       end-to-end tests that build the project on fixture data in temporary directories
+  spark        the fixture data built on Spark (the profile's spark target, PySpark in this
+               process) and every relation compared with the DuckDB build (`make test-spark`)
 
 The demo build goes to target/checks/ (raw data and DuckDB file), apart from the user's
 warehouse in data/, and is pinned to an as-of date so that every run checks the same thing.
@@ -137,10 +139,11 @@ def great_expectations(dbt_step: Step) -> Step:
     return step
 
 
-def pytest(extra_args: list[str]) -> Step:
-    step = Step("pytest")
-    report = CHECKS_DIR / "pytest.xml"
-    run(step, [str(BIN / "python"), "-m", "pytest", f"--junitxml={report}", *extra_args])
+def pytest(extra_args: list[str], name: str = "pytest") -> Step:
+    step = Step(name)
+    report = CHECKS_DIR / f"{name}.xml"
+    report.unlink(missing_ok=True)
+    completed = run(step, [str(BIN / "python"), "-m", "pytest", f"--junitxml={report}", *extra_args])
     if report.exists():
         suite = ElementTree.parse(report).getroot()
         suite = suite if suite.tag == "testsuite" else suite[0]
@@ -149,6 +152,10 @@ def pytest(extra_args: list[str]) -> Step:
         step.detail = (
             f"{passed} passed, {counts['failures'] + counts['errors']} failed, {counts['skipped']} skipped"
         )
+    # the Spark comparison names its build time (tests/python/test_spark.py)
+    spark_build = [line.strip() for line in completed.stdout.splitlines() if line.startswith("Spark build")]
+    if spark_build:
+        step.detail += f"; {spark_build[-1]}"
     return step
 
 
@@ -165,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    steps_choice = ["ruff", "sqlfluff", "dbt", "gx", "pytest"]
+    steps_choice = ["ruff", "sqlfluff", "dbt", "gx", "pytest", "spark"]
     parser.add_argument(
         "--skip", action="append", default=[], choices=steps_choice, help="skip a step (repeatable)"
     )
@@ -187,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(great_expectations(dbt_step))
     if "pytest" not in args.skip:
         steps.append(pytest(args.pytest_args))
+    if "spark" not in args.skip:
+        steps.append(pytest(["-m", "spark"], name="spark"))
     print_summary(steps, time.perf_counter() - started)
     return 1 if any(step.status == "failed" for step in steps) else 0
 

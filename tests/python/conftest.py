@@ -114,6 +114,17 @@ def run_script(
     return subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=300)
 
 
+def copy_of(build: DbtBuild, directory: Path) -> DbtBuild:
+    """A build on a copy of another's DuckDB file, with its own target and logs in directory:
+    for tests that run dbt again without changing what later tests see."""
+    copy = dataclasses.replace(
+        build, database=directory / "warehouse.duckdb", work_dir=directory, serving_dir=None
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(build.database, copy.database)
+    return copy
+
+
 def changed_copy(database: Path, copy: Path, *statements: str) -> Path:
     """A copy of a DuckDB file with the statements applied to it."""
     shutil.copy(database, copy)

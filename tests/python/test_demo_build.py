@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import DbtBuild
+from pathlib import Path
+
+from conftest import DbtBuild, copy_of
 
 MART_COLUMNS = {
     "fct_lead_scores": {
@@ -78,19 +80,20 @@ def test_scores_spread_over_the_bands(demo_build: DbtBuild) -> None:
     assert bands["hot"] < bands["unqualified"]
 
 
-def test_next_day_run_keeps_first_mql_dates(demo_build: DbtBuild) -> None:
-    before = dict(demo_build.query(
+def test_next_day_run_keeps_first_mql_dates(demo_build: DbtBuild, tmp_path: Path) -> None:
+    # on a copy: the session's demo build stays as of AS_OF_DATE for the tests after this one
+    build = copy_of(demo_build, tmp_path)
+    before = dict(build.query(
         "select lead_score_id, first_mql_at from marts.fct_lead_scores where first_mql_at is not null"
     ))  # fmt: skip
-    result = demo_build.run("build", "--select", "path:models/marts", as_of_date="2026-11-01")
+    result = build.run("build", "--select", "path:models/marts", as_of_date="2026-11-01")
     assert result.success
-    after = dict(demo_build.query(
+    after = dict(build.query(
         "select lead_score_id, first_mql_at from marts.fct_lead_scores where first_mql_at is not null"
     ))  # fmt: skip
     assert before and all(after[lead] == first for lead, first in before.items())
     assert (
-        demo_build.scalar("select max(score_date) from marts.fct_lead_score_history").isoformat()
-        == "2026-11-01"
+        build.scalar("select max(score_date) from marts.fct_lead_score_history").isoformat() == "2026-11-01"
     )
 
 
