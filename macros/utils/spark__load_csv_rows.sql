@@ -16,7 +16,10 @@
             {% for row in chunk -%}
                 (
                 {%- for value in row -%}
-                    cast({{ spark_seed_literal(value) }} as {{ column_types[loop.index0] }})
+                    {#- Spark reads backslash escapes in string literals -#}
+                    {%- set literal = 'null' if value is none
+                        else "'" ~ (value | string | replace("\\", "\\\\") | replace("'", "\\'")) ~ "'" -%}
+                    cast({{ literal }} as {{ column_types[loop.index0] }})
                     {%- if not loop.last %}, {% endif -%}
                 {%- endfor -%}
                 ){%- if not loop.last %},{% endif %}
@@ -29,13 +32,3 @@
     {%- endfor -%}
     {{ return(statements[0] if statements else '') }}
 {% endmacro %}
-
-{#- A seed value as a Spark SQL literal: null, or a quoted string with backslashes and quotes
-    escaped (Spark reads backslash escapes in string literals). -#}
-{% macro spark_seed_literal(value) -%}
-    {%- if value is none -%}
-        null
-    {%- else -%}
-        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
-    {%- endif -%}
-{%- endmacro %}
