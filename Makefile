@@ -8,6 +8,8 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 DBT := DBT_PROFILES_DIR=. $(VENV)/bin/dbt
+# the profile's spark target: PySpark in this process, tables and catalog in data/spark
+DBT_SPARK := SPARK_LOCAL_IP=127.0.0.1 LEAD_SCORING_TARGET=spark $(DBT)
 RAW_DIR := data/raw
 # demo size: override with `make data DEMO_CONTACTS=100000 DEMO_EVENTS=10000000`
 DEMO_CONTACTS := 5000
@@ -22,7 +24,7 @@ BENCH_SIZES := 1M,10M,100M
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: build publish report impact calibrate test bench lint validate docs data clean help
+.PHONY: build build-spark publish report impact calibrate test test-spark bench lint validate docs data clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -35,6 +37,11 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet --compile-bytecode
 	touch $@
 
+# the environment with the optional `spark` extra (dbt-spark, pyspark)
+$(VENV)/.synced-spark: $(VENV)/.synced
+	$(UV) sync --frozen --quiet --compile-bytecode --extra spark
+	touch $@
+
 $(RAW_DIR)/events:
 	$(MAKE) --no-print-directory data
 
@@ -44,6 +51,10 @@ data: $(VENV)/.synced  ## (re)generate the demo raw data in data/raw
 build: $(VENV)/.synced $(RAW_DIR)/events  ## install, generate demo data if absent, dbt build, publish for BI tools, show the scores
 	$(PYTHON) scripts/build.py --raw-dir $(RAW_DIR) --vars '$(or $(DBT_VARS),{})'
 	$(PYTHON) scripts/show_scores.py
+
+build-spark: $(VENV)/.synced-spark $(RAW_DIR)/events  ## the same build on Spark in this process (local mode, Java 17): data/spark/
+	$(DBT_SPARK) run-operation register_raw_tables --args '{location: "$(abspath $(RAW_DIR))/{name}"}'
+	$(DBT_SPARK) build --vars '$(or $(DBT_VARS),{})'
 
 publish: $(VENV)/.synced  ## publish the last dbt build again (only if it passed) to data/serving
 	$(PYTHON) scripts/publish.py
@@ -57,8 +68,11 @@ impact: $(VENV)/.synced $(RAW_DIR)/events  ## what the working tree's rule seeds
 calibrate: $(VENV)/.synced $(RAW_DIR)/events  ## points fitted on the backtest of `make build`, proposed in target/calibration/ (never in seeds/)
 	$(PYTHON) scripts/calibrate.py --raw-dir $(RAW_DIR)
 
-test: $(VENV)/.synced  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest
+test: $(VENV)/.synced-spark  ## everything CI checks: lint, dbt build with its tests, Great Expectations, pytest, Spark
 	$(PYTHON) scripts/run_checks.py
+
+test-spark: $(VENV)/.synced-spark  ## build the fixture data on Spark and compare every relation with the DuckDB build
+	$(PYTHON) -m pytest -m spark
 
 bench: $(VENV)/.synced  ## speed and memory at 1M, 10M and 100M events against the floor and pandas (BENCH_SIZES=1M,10M): target/benchmark/
 	$(PYTHON) scripts/benchmark.py --sizes $(BENCH_SIZES)
