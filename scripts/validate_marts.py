@@ -17,6 +17,7 @@ import functools
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 # great_expectations is imported inside the functions that need it: importing it
 # takes seconds, which --help and the usage errors need not wait for.
+# With the spark extra installed, great_expectations imports pyspark, which warns that it does
+# not fully support pandas 3; this script validates pandas dataframes and never uses Spark.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 DEFAULT_DOCS_DIR = "target/gx_data_docs"
 DOCS_SITE = "lead_scoring_marts"
